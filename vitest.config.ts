@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
+  return {
+    plugins: [
+      cloudflareTest({
+        main: './workers/index.ts',
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, ADMIN_KEY: 'test-admin-key' },
+        },
+      }),
+    ],
+    test: {
+      include: [
+        'test/**/*.test.ts',
+        'objects/**/*.test.ts',
+        'workers/**/*.test.ts',
+        'protocol/**/*.test.ts',
+      ],
+      setupFiles: ['./test/setup.ts'],
+      testTimeout: 30_000,
+    },
+  };
+});

@@ -1,0 +1,59 @@
+import { bodyLimit } from 'hono/body-limit';
+import { Failure } from '../protocol/errors';
+import { createApp, onError } from './app';
+import { docsPage } from './docs-page';
+import { healthRoutes } from './routes/health';
+
+export { SkuStock } from '../objects/SkuStock';
+
+/** Bodies above this size are refused before parsing; batch and import routes raise it. */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+export const LARGE_BODY_LIMIT = 8 * 1024 * 1024;
+const LARGE_BODY_PATHS = new Set(['/v1/movements/batch', '/v1/skus/import']);
+
+const app = createApp();
+
+app.use('*', async (c, next) => {
+  const requestId = c.req.header('cf-ray') ?? crypto.randomUUID();
+  c.set('requestId', requestId);
+  await next();
+  c.header('x-request-id', requestId);
+});
+
+app.use('/v1/*', async (c, next) => {
+  const maxSize = LARGE_BODY_PATHS.has(c.req.path) ? LARGE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new Failure({
+        code: 'payload_too_large',
+        message: `Request body exceeds ${maxSize} bytes`,
+        details: { maxBytes: maxSize },
+      });
+    },
+  })(c, next);
+});
+
+app.route('/', healthRoutes);
+
+app.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'Stockmesh',
+    version: '0.1.0',
+    description: 'Real-time inventory sync mesh: one authoritative stock counter per SKU.',
+  },
+});
+app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'http',
+  scheme: 'bearer',
+});
+app.get('/docs', (c) => c.html(docsPage));
+app.get('/', (c) => c.redirect('/docs'));
+
+app.notFound((c) => {
+  throw new Failure({ code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` });
+});
+app.onError(onError);
+
+export default app;
