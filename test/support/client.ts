@@ -1,0 +1,54 @@
+import { exports } from 'cloudflare:workers';
+import type { Role } from '../../protocol/auth';
+
+/** The bootstrap admin key the test pool is configured with (vitest.config.ts). */
+export const ADMIN_KEY = 'test-admin-key';
+
+export type ApiResponse<T = unknown> = { status: number; body: T; headers: Headers };
+
+export type CallOptions = {
+  method?: string;
+  body?: unknown;
+  /** Raw body text, sent as is (for malformed-input tests). */
+  rawBody?: string;
+  key?: string | null;
+  headers?: Record<string, string>;
+};
+
+/** Calls the real Worker entry the way an HTTP client would. */
+export const api = async <T = unknown>(
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiResponse<T>> => {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? ADMIN_KEY : options.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && headers['content-type'] === undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST');
+  const res = await exports.default.fetch(`http://stockmesh.test${path}`, { method, headers, body });
+  const text = await res.text();
+  const parsed: T = text === '' ? (undefined as T) : JSON.parse(text);
+  return { status: res.status, body: parsed, headers: res.headers };
+};
+
+/** Creates an API key with the given role and scope through the admin API and returns its secret. */
+export const createKey = async (
+  role: Role,
+  scope: { channels?: string[]; locations?: string[] } = {},
+): Promise<string> => {
+  const res = await api<{ key: string }>('/v1/keys', {
+    body: { name: `${role} test key`, role, ...scope },
+  });
+  if (res.status !== 201) throw new Error(`creating a ${role} key failed: ${JSON.stringify(res.body)}`);
+  return res.body.key;
+};
+
+/** A unique code per call, so tests sharing storage never collide. */
+let counter = 0;
+export const uniq = (prefix: string): string =>
+  `${prefix}-${Date.now().toString(36)}${(counter++).toString(36)}`.toUpperCase();
