@@ -1,3 +1,319 @@
 import { DurableObject } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import { z } from 'zod';
+import { type AppError, err, ok, type Result } from '../protocol/errors';
+import {
+  BackorderPolicy,
+  Command,
+  type EventPage,
+  type HoldView,
+  type LineOutcome,
+  type Levels,
+  type MutationOutcome,
+  SkuCode,
+  type StockView,
+} from '../protocol/stock';
+import { AlarmScheduler } from './sku-stock/alarm-scheduler';
+import { type Decision, decide, expireHold, type Scope } from './sku-stock/decide';
+import { applyDelta, emptyLevels } from './sku-stock/levels';
+import migrations from './sku-stock/migrations/migrations.js';
+import * as schema from './sku-stock/schema';
+import { StockStore } from './sku-stock/store';
+import { buildEvent, holdView, stockView, transferView } from './sku-stock/views';
 
-export class SkuStock extends DurableObject<Env> {}
+/** Idempotency records are kept this long (DESIGN.md §2). */
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+const HOLD_TIMER = 'expire-holds';
+const PRUNE_TIMER = 'prune-idempotency';
+
+export const ApplyMeta = z.object({
+  /** Idempotency key; absent means the request is not replay-protected. */
+  key: z.string().min(1).max(300).optional(),
+  actor: z.string().min(1),
+  scope: z
+    .object({ channels: z.array(z.string()).nullable(), locations: z.array(z.string()).nullable() })
+    .default({ channels: null, locations: null }),
+});
+export type ApplyMeta = z.input<typeof ApplyMeta>;
+
+export const BatchItem = z.object({
+  command: z.unknown(),
+  key: z.string().min(1).max(300).optional(),
+});
+export type BatchItem = z.infer<typeof BatchItem>;
+
+/** A mutation's outcome; `replayed` marks a failure answered from the idempotency record. */
+export type MutationResult = Result<MutationOutcome> & { replayed?: boolean };
+
+const Configure = z.object({ sku: SkuCode, policy: BackorderPolicy });
+
+type State = { sku: string; policy: BackorderPolicy; seq: number; levels: Map<string, Levels> };
+
+/**
+ * The authoritative stock counter of one SKU (name = SKU code). Every check and its apply run
+ * in one synchronous block, so no interleaving of requests can sell a unit twice.
+ */
+export class SkuStock extends DurableObject<Env> {
+  private readonly store: StockStore;
+  private state: State | undefined;
+  private scheduler!: AlarmScheduler;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new StockStore(drizzle(ctx.storage, { schema }));
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(drizzle(ctx.storage), migrations);
+      const meta = this.store.loadMeta();
+      if (meta) this.state = { ...meta, levels: this.store.loadLevels() };
+      this.scheduler = new AlarmScheduler(
+        this.store.timers(),
+        (at) => void (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
+        await ctx.storage.getAlarm(),
+      );
+    });
+  }
+
+  /** Creates the SKU's counter or changes its backorder policy; called by the catalog. */
+  async configure(input: unknown): Promise<StockView> {
+    const { sku, policy } = Configure.parse(input);
+    if (this.state && this.state.sku !== sku) {
+      throw new Error(`SkuStock for ${this.state.sku} cannot be configured as ${sku}`);
+    }
+    if (!this.state) {
+      this.state = { sku, policy, seq: 0, levels: new Map() };
+      this.store.saveMeta({ sku, policy, seq: 0 });
+    } else if (this.state.policy !== policy) {
+      const now = Date.now();
+      this.record(
+        { deltas: [], reason: 'policy_change' },
+        'policy',
+        { actor: 'catalog' },
+        now,
+        policy,
+      );
+    }
+    return stockView(this.state);
+  }
+
+  /** Applies one stock command: receive, adjust, count, hold, commit, ship, transfer… */
+  async apply(command: unknown, meta: ApplyMeta): Promise<MutationResult> {
+    return this.applyOne(command, ApplyMeta.parse(meta));
+  }
+
+  /** Applies commands in order, each on its own, with one result per command. */
+  async applyBatch(items: unknown, meta: ApplyMeta): Promise<LineOutcome[]> {
+    const parsedMeta = ApplyMeta.parse(meta);
+    return z
+      .array(BatchItem)
+      .parse(items)
+      .map((item): LineOutcome => {
+        const r = this.applyOne(item.command, { ...parsedMeta, key: item.key });
+        if (!r.ok) return { ok: false, replayed: r.replayed ?? false, error: r.error };
+        const { event, replayed } = r.value;
+        return {
+          ok: true,
+          replayed,
+          seq: event.seq,
+          ...(event.holdId !== null && { holdId: event.holdId }),
+          ...(event.transferId !== null && { transferId: event.transferId }),
+        };
+      });
+  }
+
+  /** Quantities at every location, with available and backordered derived. */
+  async getStock(): Promise<Result<StockView>> {
+    const state = this.requireState();
+    if (!state.ok) return state;
+    this.expireDueHolds(Date.now());
+    return ok(stockView(state.value));
+  }
+
+  async getHold(holdId: string): Promise<Result<HoldView>> {
+    const state = this.requireState();
+    if (!state.ok) return state;
+    this.expireDueHolds(Date.now());
+    const hold = this.store.getHold(holdId);
+    if (!hold) return err('unknown_hold', `SKU ${state.value.sku}: no hold ${holdId}`);
+    return ok(holdView(state.value.sku, hold));
+  }
+
+  /** The event log after `after`, oldest first, at most `limit` events. */
+  async getEvents(after: number, limit: number): Promise<Result<EventPage>> {
+    const state = this.requireState();
+    if (!state.ok) return state;
+    this.expireDueHolds(Date.now());
+    const events = this.store.events(state.value.sku, after, limit);
+    const last = events.at(-1);
+    const next = last && last.seq < state.value.seq ? last.seq : null;
+    return ok({ sku: state.value.sku, events, next });
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const name of this.scheduler.takeDue(now)) {
+      if (name === HOLD_TIMER) this.expireDueHolds(now, true);
+      if (name === PRUNE_TIMER) this.pruneIdempotency(now);
+    }
+  }
+
+  // Everything below is synchronous: no await may separate a check from its apply.
+
+  private applyOne(raw: unknown, meta: z.output<typeof ApplyMeta>): MutationResult {
+    const state = this.requireState();
+    if (!state.ok) return state;
+    const parsed = Command.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return err(
+        'validation_failed',
+        issue ? `${issue.path.join('.')}: ${issue.message}` : 'Invalid command',
+        {
+          issues: parsed.error.issues,
+        },
+      );
+    }
+    const cmd = parsed.data;
+    const now = Date.now();
+    this.expireDueHolds(now);
+
+    const request = JSON.stringify(cmd);
+    if (meta.key !== undefined) {
+      const prior = this.store.getIdempotency(meta.key);
+      if (prior) return this.replay(state.value.sku, meta.key, prior, request);
+    }
+
+    const result = this.decideAndRecord(state.value, cmd, meta, now);
+    if (meta.key !== undefined) {
+      const stored = result.ok
+        ? { ok: true, value: result.value }
+        : { ok: false, error: result.error };
+      this.store.saveIdempotency(meta.key, request, JSON.stringify(stored), now);
+      this.scheduler.scheduleNoLaterThan(PRUNE_TIMER, now + IDEMPOTENCY_TTL_MS);
+    }
+    return result;
+  }
+
+  private decideAndRecord(
+    state: State,
+    cmd: Command,
+    meta: z.output<typeof ApplyMeta>,
+    now: number,
+  ): MutationResult {
+    if (cmd.ifSeq !== undefined && cmd.ifSeq !== state.seq) {
+      return err(
+        'version_conflict',
+        `SKU ${state.sku}: expected seq ${cmd.ifSeq}, current seq ${state.seq}`,
+        {
+          sku: state.sku,
+          expectedSeq: cmd.ifSeq,
+          seq: state.seq,
+        },
+      );
+    }
+    const holdId = 'holdId' in cmd ? cmd.holdId : undefined;
+    const transferId = 'transferId' in cmd ? cmd.transferId : undefined;
+    const decided = decide(state, cmd, {
+      now,
+      hold: holdId === undefined ? undefined : this.store.getHold(holdId),
+      transfer: transferId === undefined ? undefined : this.store.getTransfer(transferId),
+      scope: meta.scope satisfies Scope,
+      newId: (prefix) => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`,
+    });
+    if (!decided.ok) return decided;
+    const outcome = this.record(decided.value, cmd.op, { ...meta, ref: cmd.ref }, now);
+    if (decided.value.hold?.expiresAt)
+      this.scheduler.scheduleNoLaterThan(HOLD_TIMER, decided.value.hold.expiresAt);
+    return ok(outcome);
+  }
+
+  /** Appends the event and persists the decision atomically, then updates memory. */
+  private record(
+    decision: Decision,
+    type: MutationOutcome['event']['type'],
+    meta: { actor: string; key?: string; ref?: string },
+    now: number,
+    policy?: BackorderPolicy,
+  ): MutationOutcome {
+    const state = this.state;
+    if (!state) throw new Error('record() before configure()');
+    const nextPolicy = policy ?? state.policy;
+    const changed = new Map(
+      decision.deltas.map((d) => [
+        d.location,
+        applyDelta(state.levels.get(d.location) ?? emptyLevels(), d),
+      ]),
+    );
+    const levels = new Map([...state.levels, ...changed]);
+    const next: State = { sku: state.sku, policy: nextPolicy, seq: state.seq + 1, levels };
+    const event = buildEvent(next, decision, type, { ...meta, at: now });
+    this.store.atomically(() => {
+      for (const [location, l] of changed) this.store.saveLevels(location, l);
+      if (decision.hold) this.store.saveHold(decision.hold);
+      if (decision.transfer) this.store.saveTransfer(decision.transfer);
+      this.store.appendEvent(event);
+      this.store.saveMeta({ sku: next.sku, policy: next.policy, seq: next.seq });
+    });
+    this.state = next;
+    return {
+      replayed: false,
+      event,
+      stock: stockView(next),
+      ...(decision.hold && { hold: holdView(next.sku, decision.hold) }),
+      ...(decision.transfer && { transfer: transferView(next.sku, decision.transfer) }),
+    };
+  }
+
+  private replay(
+    sku: string,
+    key: string,
+    prior: { request: string; result: string },
+    request: string,
+  ): MutationResult {
+    if (prior.request !== request) {
+      return err(
+        'idempotency_key_reused',
+        `SKU ${sku}: idempotency key ${key} was used for a different request`,
+        {
+          key,
+        },
+      );
+    }
+    const stored = StoredResult.parse(JSON.parse(prior.result));
+    if (stored.ok) return ok({ ...stored.value, replayed: true });
+    return { ok: false, error: stored.error, replayed: true };
+  }
+
+  /** Expires every hold whose deadline has passed; `force` when the alarm says it is time. */
+  private expireDueHolds(now: number, force = false): void {
+    const at = this.scheduler.at(HOLD_TIMER);
+    if (!force && (at === undefined || at > now)) return;
+    for (const hold of this.store.dueHolds(now)) {
+      this.record(expireHold(hold, now), 'expire', { actor: 'system' }, now);
+    }
+    const next = this.store.nextHoldExpiry();
+    if (next === null) this.scheduler.cancel(HOLD_TIMER);
+    else this.scheduler.schedule(HOLD_TIMER, next);
+  }
+
+  private pruneIdempotency(now: number): void {
+    const oldest = this.store.pruneIdempotency(now - IDEMPOTENCY_TTL_MS);
+    if (oldest !== null) this.scheduler.schedule(PRUNE_TIMER, oldest + IDEMPOTENCY_TTL_MS);
+  }
+
+  private requireState(): Result<State> {
+    if (this.state) return ok(this.state);
+    return err('unknown_sku', 'This SKU is not in the catalog');
+  }
+}
+
+const StoredResult = z.union([
+  z.object({
+    ok: z.literal(true),
+    value: z.custom<MutationOutcome>((v) => typeof v === 'object' && v !== null),
+  }),
+  z.object({
+    ok: z.literal(false),
+    error: z.custom<AppError>((v) => typeof v === 'object' && v !== null),
+  }),
+]);

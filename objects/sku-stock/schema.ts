@@ -1,0 +1,87 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+// The SkuStock object's own SQLite. Changes are drizzle-kit migrations in ./migrations.
+
+/** One row: which SKU this object is, its policy and the head of its event log. */
+export const meta = sqliteTable('meta', {
+  id: integer('id').primaryKey(),
+  sku: text('sku').notNull(),
+  policy: text('policy', { enum: ['deny', 'continue'] }).notNull(),
+  seq: integer('seq').notNull(),
+});
+
+export const levels = sqliteTable('levels', {
+  location: text('location').primaryKey(),
+  onHand: integer('on_hand').notNull(),
+  reserved: integer('reserved').notNull(),
+  committed: integer('committed').notNull(),
+  unavailable: integer('unavailable').notNull(),
+  safetyStock: integer('safety_stock').notNull(),
+  incoming: integer('incoming').notNull(),
+});
+
+export const holds = sqliteTable(
+  'holds',
+  {
+    id: text('id').primaryKey(),
+    status: text('status', {
+      enum: ['held', 'committed', 'shipped', 'released', 'expired', 'cancelled'],
+    }).notNull(),
+    quantity: integer('quantity').notNull(),
+    channel: text('channel'),
+    /** JSON array of { location, quantity, shipped }. */
+    allocations: text('allocations').notNull(),
+    returned: integer('returned').notNull(),
+    expiresAt: integer('expires_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('holds_expiry').on(t.expiresAt)],
+);
+
+export const transfers = sqliteTable('transfers', {
+  id: text('id').primaryKey(),
+  fromLocation: text('from_location').notNull(),
+  toLocation: text('to_location').notNull(),
+  quantity: integer('quantity').notNull(),
+  received: integer('received').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** The event log, and the outbox the ledger and the stream are fed from. */
+export const events = sqliteTable('events', {
+  seq: integer('seq').primaryKey(),
+  type: text('type').notNull(),
+  at: integer('at').notNull(),
+  actor: text('actor').notNull(),
+  reason: text('reason').notNull(),
+  ref: text('ref'),
+  idempotencyKey: text('idempotency_key'),
+  holdId: text('hold_id'),
+  transferId: text('transfer_id'),
+  /** JSON array of LevelDelta. */
+  deltas: text('deltas').notNull(),
+  /** JSON array of LocationStock after the event. */
+  levels: text('levels').notNull(),
+});
+
+/** First results of idempotent requests, kept 24 hours. */
+export const idempotency = sqliteTable(
+  'idempotency',
+  {
+    key: text('key').primaryKey(),
+    /** The canonical request, to tell a replay from a reuse of the key. */
+    request: text('request').notNull(),
+    /** JSON of the first outcome, success or expected failure. */
+    result: text('result').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('idempotency_age').on(t.createdAt)],
+);
+
+/** Named deadlines multiplexed on the object's one alarm. */
+export const timers = sqliteTable('timers', {
+  name: text('name').primaryKey(),
+  at: integer('at').notNull(),
+});

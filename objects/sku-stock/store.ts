@@ -1,0 +1,188 @@
+import { and, asc, eq, gt, isNotNull, lte, min } from 'drizzle-orm';
+import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
+import { z } from 'zod';
+import {
+  Allocation,
+  type BackorderPolicy,
+  LevelDelta,
+  type Levels,
+  LocationStock,
+  type StockEvent,
+  StockEvent as StockEventSchema,
+} from '../../protocol/stock';
+import type { HoldRecord, TransferRecord } from './decide';
+import * as t from './schema';
+
+export type Meta = { sku: string; policy: BackorderPolicy; seq: number };
+type Db = DrizzleSqliteDODatabase<typeof t>;
+
+const Allocations = z.array(Allocation);
+const Deltas = z.array(LevelDelta);
+const LevelsAfter = z.array(LocationStock);
+
+/** Everything the SkuStock object reads and writes in its SQLite, synchronously. */
+export class StockStore {
+  constructor(private readonly db: Db) {}
+
+  loadMeta(): Meta | undefined {
+    return this.db.select().from(t.meta).where(eq(t.meta.id, 1)).get();
+  }
+
+  saveMeta(m: Meta): void {
+    this.db
+      .insert(t.meta)
+      .values({ id: 1, ...m })
+      .onConflictDoUpdate({ target: t.meta.id, set: { sku: m.sku, policy: m.policy, seq: m.seq } })
+      .run();
+  }
+
+  loadLevels(): Map<string, Levels> {
+    const rows = this.db.select().from(t.levels).orderBy(asc(t.levels.location)).all();
+    return new Map(rows.map(({ location, ...l }) => [location, l]));
+  }
+
+  saveLevels(location: string, l: Levels): void {
+    this.db
+      .insert(t.levels)
+      .values({ location, ...l })
+      .onConflictDoUpdate({ target: t.levels.location, set: l })
+      .run();
+  }
+
+  getHold(id: string): HoldRecord | undefined {
+    const row = this.db.select().from(t.holds).where(eq(t.holds.id, id)).get();
+    return row && { ...row, allocations: Allocations.parse(JSON.parse(row.allocations)) };
+  }
+
+  saveHold(h: HoldRecord): void {
+    const row = { ...h, allocations: JSON.stringify(h.allocations) };
+    const { id: _id, ...set } = row;
+    this.db.insert(t.holds).values(row).onConflictDoUpdate({ target: t.holds.id, set }).run();
+  }
+
+  /** Holds still held whose deadline has passed, oldest deadline first. */
+  dueHolds(now: number): HoldRecord[] {
+    return this.db
+      .select({ id: t.holds.id })
+      .from(t.holds)
+      .where(and(eq(t.holds.status, 'held'), lte(t.holds.expiresAt, now)))
+      .orderBy(asc(t.holds.expiresAt))
+      .all()
+      .flatMap(({ id }) => this.getHold(id) ?? []);
+  }
+
+  nextHoldExpiry(): number | null {
+    const row = this.db
+      .select({ at: min(t.holds.expiresAt) })
+      .from(t.holds)
+      .where(and(eq(t.holds.status, 'held'), isNotNull(t.holds.expiresAt)))
+      .get();
+    return row?.at ?? null;
+  }
+
+  getTransfer(id: string): TransferRecord | undefined {
+    const row = this.db.select().from(t.transfers).where(eq(t.transfers.id, id)).get();
+    return row && { ...row, from: row.fromLocation, to: row.toLocation };
+  }
+
+  saveTransfer(tr: TransferRecord): void {
+    const { from, to, ...rest } = tr;
+    const row = { ...rest, fromLocation: from, toLocation: to };
+    this.db
+      .insert(t.transfers)
+      .values(row)
+      .onConflictDoUpdate({
+        target: t.transfers.id,
+        set: { received: tr.received, updatedAt: tr.updatedAt },
+      })
+      .run();
+  }
+
+  appendEvent(e: StockEvent): void {
+    this.db
+      .insert(t.events)
+      .values({
+        seq: e.seq,
+        type: e.type,
+        at: Date.parse(e.at),
+        actor: e.actor,
+        reason: e.reason,
+        ref: e.ref,
+        idempotencyKey: e.idempotencyKey,
+        holdId: e.holdId,
+        transferId: e.transferId,
+        deltas: JSON.stringify(e.deltas),
+        levels: JSON.stringify(e.levels),
+      })
+      .run();
+  }
+
+  /** Events with seq > after, oldest first. */
+  events(sku: string, after: number, limit: number): StockEvent[] {
+    return this.db
+      .select()
+      .from(t.events)
+      .where(gt(t.events.seq, after))
+      .orderBy(asc(t.events.seq))
+      .limit(limit)
+      .all()
+      .map((row) =>
+        StockEventSchema.parse({
+          ...row,
+          sku,
+          at: new Date(row.at).toISOString(),
+          deltas: Deltas.parse(JSON.parse(row.deltas)),
+          levels: LevelsAfter.parse(JSON.parse(row.levels)),
+        }),
+      );
+  }
+
+  getIdempotency(key: string): { request: string; result: string } | undefined {
+    return this.db
+      .select({ request: t.idempotency.request, result: t.idempotency.result })
+      .from(t.idempotency)
+      .where(eq(t.idempotency.key, key))
+      .get();
+  }
+
+  saveIdempotency(key: string, request: string, result: string, now: number): void {
+    this.db.insert(t.idempotency).values({ key, request, result, createdAt: now }).run();
+  }
+
+  /** Deletes records created at or before `cutoff`; returns the oldest remaining creation time. */
+  pruneIdempotency(cutoff: number): number | null {
+    this.db.delete(t.idempotency).where(lte(t.idempotency.createdAt, cutoff)).run();
+    const row = this.db
+      .select({ at: min(t.idempotency.createdAt) })
+      .from(t.idempotency)
+      .get();
+    return row?.at ?? null;
+  }
+
+  timers() {
+    return {
+      load: () =>
+        new Map(
+          this.db
+            .select()
+            .from(t.timers)
+            .all()
+            .map((r) => [r.name, r.at]),
+        ),
+      save: (name: string, at: number | null) => {
+        if (at === null) this.db.delete(t.timers).where(eq(t.timers.name, name)).run();
+        else
+          this.db
+            .insert(t.timers)
+            .values({ name, at })
+            .onConflictDoUpdate({ target: t.timers.name, set: { at } })
+            .run();
+      },
+    };
+  }
+
+  /** Runs `fn` atomically: every write in it commits together or not at all. */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(() => fn());
+  }
+}
