@@ -8,8 +8,8 @@ import {
   Command,
   type EventPage,
   type HoldView,
-  type LineOutcome,
   type Levels,
+  type LineOutcome,
   type MutationOutcome,
   SkuCode,
   type StockView,
@@ -169,7 +169,7 @@ export class SkuStock extends DurableObject<Env> {
         'validation_failed',
         issue ? `${issue.path.join('.')}: ${issue.message}` : 'Invalid command',
         {
-          issues: parsed.error.issues,
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         },
       );
     }

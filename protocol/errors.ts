@@ -26,10 +26,19 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
+// Details are shallow on purpose: they cross RPC, and deep recursive types defeat its typing.
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const FlatRecord = z.record(z.string(), z.union([Scalar, z.array(Scalar)]));
+export const ErrorDetails = z.record(
+  z.string(),
+  z.union([Scalar, z.array(Scalar), FlatRecord, z.array(FlatRecord)]),
+);
+export type ErrorDetails = z.infer<typeof ErrorDetails>;
+
 export const AppError = z.object({
   code: ErrorCode,
   message: z.string(),
-  details: z.unknown().optional(),
+  details: ErrorDetails.optional(),
 });
 export type AppError = z.infer<typeof AppError>;
 
@@ -45,7 +54,7 @@ export type Result<T> = Ok<T> | Err;
 
 export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
 
-export const err = (code: ErrorCode, message: string, details?: unknown): Err => ({
+export const err = (code: ErrorCode, message: string, details?: AppError['details']): Err => ({
   ok: false,
   error: details === undefined ? { code, message } : { code, message, details },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from './errors';
 
 /** Largest quantity one operation may move; anything larger is a typo, not a shipment. */
 export const MAX_QUANTITY = 1_000_000;
@@ -340,7 +341,7 @@ export const LineOutcome = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(false),
     replayed: z.boolean(),
-    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    error: AppError,
   }),
 ]);
 export type LineOutcome = z.infer<typeof LineOutcome>;

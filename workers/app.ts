@@ -50,7 +50,7 @@ export const validationFailure = (error: ZodError, target: string): Failure => {
   }));
   const first = issues[0];
   const message = first ? `${first.path}: ${first.message}` : `Invalid ${target}`;
-  return new Failure({ code: 'validation_failed', message, details: issues });
+  return new Failure({ code: 'validation_failed', message, details: { issues } });
 };
 
 /** A sub-app whose validation failures become the error envelope. */

@@ -1,8 +1,17 @@
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { Failure } from '../protocol/errors';
 import { createApp, onError } from './app';
+import { authenticate } from './auth/authenticate';
 import { docsPage } from './docs-page';
+import { batchRoutes } from './routes/batch';
+import { channelRoutes } from './routes/channels';
 import { healthRoutes } from './routes/health';
+import { keyRoutes } from './routes/keys';
+import { locationRoutes } from './routes/locations';
+import { skuImportRoutes } from './routes/sku-import';
+import { skuRoutes } from './routes/skus';
+import { stockRoutes } from './routes/stock';
 
 export { SkuStock } from '../objects/SkuStock';
 
@@ -34,7 +43,17 @@ app.use('/v1/*', async (c, next) => {
   })(c, next);
 });
 
+// Every /v1 route needs an API key except health; /openapi.json, /docs and / are public.
+app.use('/v1/*', except('/v1/health', authenticate));
+
 app.route('/', healthRoutes);
+app.route('/', keyRoutes);
+app.route('/', skuImportRoutes);
+app.route('/', skuRoutes);
+app.route('/', locationRoutes);
+app.route('/', channelRoutes);
+app.route('/', stockRoutes);
+app.route('/', batchRoutes);
 
 app.doc31('/openapi.json', {
   openapi: '3.1.0',

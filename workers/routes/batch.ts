@@ -1,0 +1,98 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { Failure } from '../../protocol/errors';
+import {
+  AdjustCommand,
+  CancelCommand,
+  CommitCommand,
+  CountCommand,
+  ExpectCommand,
+  ExtendCommand,
+  HoldCommand,
+  IdempotencyKey,
+  LineOutcome,
+  MarkUnavailableCommand,
+  ReceiveCommand,
+  ReleaseCommand,
+  ReleaseUnavailableCommand,
+  ReturnCommand,
+  SetSafetyStockCommand,
+  ShipCommand,
+  SkuCode,
+  TransferInCommand,
+  TransferOutCommand,
+} from '../../protocol/stock';
+import { createApp, validationFailure } from '../app';
+import { bearer, errorResponses, json } from '../route-docs';
+import { runBatch } from '../stock/run-batch';
+
+/** Most lines one batch request may carry. */
+export const MAX_BATCH_LINES = 5000;
+
+const LineFields = { sku: SkuCode, key: IdempotencyKey.optional() };
+const BatchLine = z.discriminatedUnion('op', [
+  ReceiveCommand.extend(LineFields),
+  ExpectCommand.extend(LineFields),
+  AdjustCommand.extend(LineFields),
+  CountCommand.extend(LineFields),
+  MarkUnavailableCommand.extend(LineFields),
+  ReleaseUnavailableCommand.extend(LineFields),
+  SetSafetyStockCommand.extend(LineFields),
+  HoldCommand.extend(LineFields),
+  ExtendCommand.extend(LineFields),
+  ReleaseCommand.extend(LineFields),
+  CommitCommand.extend(LineFields),
+  ShipCommand.extend(LineFields),
+  CancelCommand.extend(LineFields),
+  ReturnCommand.extend(LineFields),
+  TransferOutCommand.extend(LineFields),
+  TransferInCommand.extend(LineFields),
+]);
+export const BatchRequest = z.strictObject({
+  lines: z.array(BatchLine).min(1).max(MAX_BATCH_LINES),
+});
+export const BatchResult = z.object({
+  applied: z.number().int(),
+  replayed: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(
+    z.intersection(z.object({ index: z.number().int(), sku: z.string() }), LineOutcome),
+  ),
+});
+export type BatchResult = z.infer<typeof BatchResult>;
+
+export const batchRoutes = createApp().openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/movements/batch',
+    summary: `Apply up to ${MAX_BATCH_LINES} stock commands in one request`,
+    description:
+      'Each line is a stock command plus its `sku`. Lines of one SKU apply in order; every line ' +
+      'gets its own result (`ok`, or `error` with a code such as insufficient_stock). A line is ' +
+      'replay-protected by its `key`, or by `<Idempotency-Key header>:<line index>`, so a retried ' +
+      'batch never applies a line twice. A malformed line, an unknown location or a line the key ' +
+      'may not send refuses the whole batch and changes nothing.',
+    tags: ['stock'],
+    security: bearer,
+    request: {
+      headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+      body: { required: true, ...json(BatchRequest) },
+    },
+    responses: {
+      200: { description: 'Per-line results, in request order', ...json(BatchResult) },
+      ...errorResponses(400, 401, 403, 404, 413),
+    },
+  }),
+  async (c) => runBatch(c, c.req.valid('json').lines, c.req.valid('header')['idempotency-key']),
+  (result) => {
+    if (result.success) return undefined;
+    const tooMany = result.error.issues.some((i) => i.code === 'too_big' && i.path.length === 1);
+    if (tooMany) {
+      throw new Failure({
+        code: 'too_many_lines',
+        message: `A batch may carry at most ${MAX_BATCH_LINES} lines`,
+        details: { maxLines: MAX_BATCH_LINES },
+      });
+    }
+    throw validationFailure(result.error, result.target);
+  },
+);

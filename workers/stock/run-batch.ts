@@ -1,0 +1,63 @@
+import type { Context } from 'hono';
+import { Failure } from '../../protocol/errors';
+import type { Command, LineOutcome } from '../../protocol/stock';
+import type { AppEnv } from '../app';
+import { mapLimited } from '../concurrency';
+import { skuStock } from '../stubs';
+import type { Scope } from './authorize';
+import { prepareCommand } from './prepare';
+
+type Line = Command & { sku: string; key?: string };
+type Item = { index: number; command: Command; key?: string };
+
+/** SKU objects called at once; each call carries all of that SKU's lines. */
+const PARALLEL_SKUS = 32;
+
+/** Checks every line, then applies each SKU's lines in order on its object, SKUs in parallel. */
+export const runBatch = async (c: Context<AppEnv>, lines: readonly Line[], batchKey?: string) => {
+  const principal = c.get('principal');
+  const bySku = new Map<string, Item[]>();
+  let scope: Scope | undefined;
+  // Every line is checked before any is applied: a refused line refuses the batch, unchanged.
+  for (const [index, line] of lines.entries()) {
+    const { sku, key, ...raw } = line;
+    let prepared: Awaited<ReturnType<typeof prepareCommand>>;
+    try {
+      prepared = await prepareCommand(c.env, principal, raw);
+    } catch (e) {
+      if (!(e instanceof Failure)) throw e;
+      throw new Failure({
+        ...e.error,
+        message: `Line ${index} (SKU ${sku}): ${e.error.message}`,
+        details: { ...e.error.details, line: index, sku },
+      });
+    }
+    scope = prepared.scope;
+    const items = bySku.get(sku) ?? [];
+    const lineKey = key ?? (batchKey === undefined ? undefined : `${batchKey}:${index}`);
+    items.push({
+      index,
+      command: prepared.command,
+      ...(lineKey !== undefined && { key: lineKey }),
+    });
+    bySku.set(sku, items);
+  }
+
+  const results: ({ index: number; sku: string } & LineOutcome)[] = new Array(lines.length);
+  const actor = principal.keyId;
+  await mapLimited([...bySku], PARALLEL_SKUS, async ([sku, items]) => {
+    const outcomes: LineOutcome[] = await skuStock(c.env, sku).applyBatch(
+      items.map(({ command, key }) => ({ command, key })),
+      { actor, ...(scope && { scope }) },
+    );
+    outcomes.forEach((outcome, i) => {
+      const item = items[i];
+      if (item) results[item.index] = { index: item.index, sku, ...outcome };
+    });
+  });
+
+  const applied = results.filter((r) => r.ok && !r.replayed).length;
+  const replayed = results.filter((r) => r.replayed).length;
+  const failed = results.filter((r) => !r.ok && !r.replayed).length;
+  return c.json({ applied, replayed, failed, results }, 200);
+};
