@@ -177,7 +177,15 @@ const decideOp = (state: StockState, cmd: Command, ctx: DecideContext): Result<D
       return decideReturn(state, cmd, ctx, reason);
     case 'transfer-out': {
       if (cmd.from === cmd.to) {
-        return err('validation_failed', `SKU ${state.sku}: a transfer needs two locations, got ${cmd.from} twice`);
+        return err(
+          'validation_failed',
+          `SKU ${state.sku}: a transfer needs two locations, got ${cmd.from} twice`,
+        );
+      }
+      if (ctx.transfer) {
+        return err('already_exists', `SKU ${state.sku}: transfer ${ctx.transfer.id} already exists`, {
+          transferId: ctx.transfer.id,
+        });
       }
       const short = requireFree(state.sku, cmd.from, level(cmd.from), cmd.quantity, 'transfer');
       if (short) return short;

@@ -21,11 +21,18 @@ describe('SkuStock', () => {
     const r1 = await stub.apply({ op: 'receive', location: 'MAN-1', quantity: 10 }, meta);
     expect(r1.ok && r1.value.stock.totals).toMatchObject({ onHand: 10, available: 10 });
     const h = await stub.apply({ op: 'hold', quantity: 3, holdId: 'cart-1' }, meta);
-    expect(h.ok && h.value.hold?.allocations).toEqual([{ location: 'MAN-1', quantity: 3, shipped: 0 }]);
+    expect(h.ok && h.value.hold?.allocations).toEqual([
+      { location: 'MAN-1', quantity: 3, shipped: 0 },
+    ]);
     expect(h.ok && h.value.stock.totals).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
     await stub.apply({ op: 'commit', holdId: 'cart-1' }, meta);
     const s = await stub.apply({ op: 'ship', holdId: 'cart-1' }, meta);
-    expect(s.ok && s.value.stock.totals).toMatchObject({ onHand: 7, reserved: 0, committed: 0, available: 7 });
+    expect(s.ok && s.value.stock.totals).toMatchObject({
+      onHand: 7,
+      reserved: 0,
+      committed: 0,
+      available: 7,
+    });
     expect(s.ok && s.value.hold?.status).toBe('shipped');
     const page = await stub.getEvents(0, 100);
     expect(page.ok && page.value.events.map((e) => [e.seq, e.type])).toEqual([
