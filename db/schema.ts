@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { check, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** ISO 8601 UTC with milliseconds, the same shape as `Date.prototype.toISOString()`. */
+export const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+const timestamps = {
+  createdAt: text('created_at').notNull().default(nowIso),
+  updatedAt: text('updated_at').notNull().default(nowIso),
+};
+
+/** The product catalog: one row per SKU; its stock lives in the SKU's SkuStock object. */
+export const skus = sqliteTable(
+  'skus',
+  {
+    code: text('code').primaryKey(),
+    title: text('title').notNull(),
+    gtin: text('gtin'),
+    // A JSON object of string → string | number | boolean; parsed with zod when read.
+    attributes: text('attributes', { mode: 'json' }).$type<unknown>().notNull().default({}),
+    backorderPolicy: text('backorder_policy', { enum: ['deny', 'continue'] })
+      .notNull()
+      .default('deny'),
+    ...timestamps,
+  },
+  (t) => [check('skus_backorder_policy', sql`${t.backorderPolicy} in ('deny', 'continue')`)],
+);
+
+/** Where stock physically is: warehouses, stores and drop-shippers. */
+export const locations = sqliteTable(
+  'locations',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['warehouse', 'store', 'dropship'] }).notNull(),
+    region: text('region').notNull(),
+    country: text('country').notNull(),
+    latitude: real('latitude').notNull(),
+    longitude: real('longitude').notNull(),
+    ...timestamps,
+  },
+  (t) => [check('locations_kind', sql`${t.kind} in ('warehouse', 'store', 'dropship')`)],
+);
+
+/** Where stock is sold, and the rules that turn availability into a listed quantity. */
+export const channels = sqliteTable(
+  'channels',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['storefront', 'marketplace', 'store', 'custom'] }).notNull(),
+    // JSON array of location codes, in priority order.
+    locations: text('locations', { mode: 'json' }).$type<unknown>().notNull(),
+    percentage: integer('percentage').notNull().default(100),
+    buffer: integer('buffer').notNull().default(0),
+    maxListed: integer('max_listed'),
+    endWhen: integer('end_when').notNull().default(0),
+    routing: text('routing', { enum: ['priority', 'nearest'] })
+      .notNull()
+      .default('priority'),
+    allowSplit: integer('allow_split', { mode: 'boolean' }).notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    check('channels_kind', sql`${t.kind} in ('storefront', 'marketplace', 'store', 'custom')`),
+    check('channels_percentage', sql`${t.percentage} between 1 and 100`),
+    check('channels_buffer', sql`${t.buffer} >= 0`),
+    check('channels_end_when', sql`${t.endWhen} >= 0`),
+    check('channels_routing', sql`${t.routing} in ('priority', 'nearest')`),
+  ],
+);
+
+/** API keys: only the SHA-256 of the whole key is stored; the key itself is shown once. */
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', {
+    enum: ['admin', 'storefront', 'warehouse', 'connector', 'viewer'],
+  }).notNull(),
+  channels: text('channels', { mode: 'json' }).$type<unknown>().notNull(),
+  locations: text('locations', { mode: 'json' }).$type<unknown>().notNull(),
+  hash: text('hash').notNull().unique(),
+  createdAt: text('created_at').notNull().default(nowIso),
+  revokedAt: text('revoked_at'),
+  lastUsedAt: text('last_used_at'),
+});
