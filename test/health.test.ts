@@ -1,5 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { ADMIN_KEY } from './support/client';
 
 describe('gateway', () => {
   it('answers health without a key', async () => {
@@ -9,7 +10,9 @@ describe('gateway', () => {
   });
 
   it('renders unknown routes in the error envelope with a request id', async () => {
-    const res = await exports.default.fetch('http://x/v1/nope');
+    const res = await exports.default.fetch('http://x/v1/nope', {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     expect(res.status).toBe(404);
     const body = await res.json<{ error: { code: string; requestId: string } }>();
     expect(body.error.code).toBe('not_found');
