@@ -1,0 +1,55 @@
+import { catalogDb } from '../../db/client';
+import { channels, locations } from '../../db/schema';
+import type { Channel, Location } from '../../protocol/catalog';
+import { toChannel, toLocation } from './rows';
+
+// Locations and channels are read on every stock request but change rarely, so each isolate keeps
+// them for a few seconds instead of asking D1 each time. A write in this isolate invalidates at
+// once; other isolates see it within TTL_MS. Only resolved values are kept: a promise made in one
+// request must not be awaited by another.
+const TTL_MS = 5_000;
+
+type Snapshot<T> = { byCode: Map<string, T>; expiresAt: number };
+
+let generation = 0;
+let locationSnapshot: Snapshot<Location> | undefined;
+let channelSnapshot: Snapshot<Channel> | undefined;
+
+const fresh = <T>(s: Snapshot<T> | undefined): s is Snapshot<T> =>
+  s !== undefined && s.expiresAt > Date.now();
+
+/** Every location by code (shared: do not mutate). */
+export const getLocations = async (env: Env): Promise<Map<string, Location>> => {
+  if (fresh(locationSnapshot)) return locationSnapshot.byCode;
+  const seen = generation;
+  const rows = await catalogDb(env).select().from(locations).orderBy(locations.code);
+  const byCode = new Map(rows.map((row) => [row.code, toLocation(row)]));
+  // A write that landed while we read may not be in these rows: use them once, do not keep them.
+  if (seen === generation) locationSnapshot = { byCode, expiresAt: Date.now() + TTL_MS };
+  return byCode;
+};
+
+/** One location, or undefined when no such location exists. */
+export const getLocation = async (env: Env, code: string): Promise<Location | undefined> =>
+  (await getLocations(env)).get(code);
+
+/** Every channel by code (shared: do not mutate). */
+export const getChannels = async (env: Env): Promise<Map<string, Channel>> => {
+  if (fresh(channelSnapshot)) return channelSnapshot.byCode;
+  const seen = generation;
+  const rows = await catalogDb(env).select().from(channels).orderBy(channels.code);
+  const byCode = new Map(rows.map((row) => [row.code, toChannel(row)]));
+  if (seen === generation) channelSnapshot = { byCode, expiresAt: Date.now() + TTL_MS };
+  return byCode;
+};
+
+/** One channel with its rules, or undefined when no such channel exists. */
+export const getChannel = async (env: Env, code: string): Promise<Channel | undefined> =>
+  (await getChannels(env)).get(code);
+
+/** Drops the cached locations and channels; call after every write to either. */
+export const invalidateCatalog = (): void => {
+  generation++;
+  locationSnapshot = undefined;
+  channelSnapshot = undefined;
+};
