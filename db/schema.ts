@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 /** ISO 8601 UTC with milliseconds, the same shape as `Date.prototype.toISOString()`. */
 export const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
@@ -84,3 +93,54 @@ export const apiKeys = sqliteTable('api_keys', {
   revokedAt: text('revoked_at'),
   lastUsedAt: text('last_used_at'),
 });
+
+/**
+ * The movement ledger: every SkuStock event, flushed from the object's outbox in batches.
+ * `id` orders the whole ledger for paging; (sku, seq) makes a re-sent event a no-op.
+ */
+export const movements = sqliteTable(
+  'movements',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sku: text('sku').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason').notNull(),
+    ref: text('ref'),
+    idempotencyKey: text('idempotency_key'),
+    holdId: text('hold_id'),
+    transferId: text('transfer_id'),
+    // JSON arrays of the event's LevelDelta and LocationStock after it; JSON totals after it.
+    deltas: text('deltas').notNull(),
+    levels: text('levels').notNull(),
+    totals: text('totals').notNull(),
+    recordedAt: text('recorded_at').notNull().default(nowIso),
+  },
+  (t) => [
+    uniqueIndex('movements_sku_seq').on(t.sku, t.seq),
+    index('movements_at').on(t.at),
+    index('movements_ref').on(t.ref),
+  ],
+);
+
+/** One row per location an event moved, with the deltas: what the ledger is folded from. */
+export const movementLocations = sqliteTable(
+  'movement_locations',
+  {
+    sku: text('sku').notNull(),
+    seq: integer('seq').notNull(),
+    location: text('location').notNull(),
+    onHand: integer('on_hand').notNull(),
+    reserved: integer('reserved').notNull(),
+    committed: integer('committed').notNull(),
+    unavailable: integer('unavailable').notNull(),
+    safetyStock: integer('safety_stock').notNull(),
+    incoming: integer('incoming').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sku, t.seq, t.location] }),
+    index('movement_locations_location').on(t.location, t.sku, t.seq),
+  ],
+);
