@@ -16,7 +16,8 @@ import {
 } from '../protocol/stock';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 import { type Decision, decide, expireHold, type Scope } from './sku-stock/decide';
-import { applyDelta, emptyLevels } from './sku-stock/levels';
+import { d1LedgerSink, type LedgerSink } from './sku-stock/ledger-sink';
+import { applyDelta, emptyLevels, negate } from './sku-stock/levels';
 import migrations from './sku-stock/migrations/migrations.js';
 import * as schema from './sku-stock/schema';
 import { StockStore } from './sku-stock/store';
@@ -26,6 +27,16 @@ import { buildEvent, holdView, stockView, transferView } from './sku-stock/views
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const HOLD_TIMER = 'expire-holds';
 const PRUNE_TIMER = 'prune-idempotency';
+const FLUSH_TIMER = 'flush-ledger';
+/** Changes are gathered this long before a flush, so a burst becomes one D1 batch. */
+const LEDGER_FLUSH_DELAY_MS = 500;
+/** Most events one flush sends to D1. */
+const LEDGER_BATCH = 200;
+/** Events the object keeps for its own reads after D1 has them. */
+const RETAINED_EVENTS = 1000;
+/** Retry delay after `failures` failed flushes: 0.5 s doubling to a 60 s ceiling, with jitter. */
+const flushBackoffMs = (failures: number) =>
+  Math.min(60_000, 500 * 2 ** Math.min(failures - 1, 7)) * (0.75 + Math.random() / 2);
 
 export const ApplyMeta = z.object({
   /** Idempotency key; absent means the request is not replay-protected. */
@@ -48,6 +59,14 @@ export type MutationResult = Result<MutationOutcome> & { replayed?: boolean };
 
 const Configure = z.object({ sku: SkuCode, policy: BackorderPolicy });
 
+/** What reconciliation compares with the folded ledger. */
+export type LedgerView = {
+  seq: number;
+  flushedSeq: number;
+  /** The levels as they were at the ledger's last seq, or null if the object can no longer tell. */
+  levelsAtLedgerSeq: Record<string, Levels> | null;
+};
+
 type State = { sku: string; policy: BackorderPolicy; seq: number; levels: Map<string, Levels> };
 
 /**
@@ -57,15 +76,23 @@ type State = { sku: string; policy: BackorderPolicy; seq: number; levels: Map<st
 export class SkuStock extends DurableObject<Env> {
   private readonly store: StockStore;
   private state: State | undefined;
+  // Assigned in blockConcurrencyWhile, before any request or alarm is delivered.
   private scheduler!: AlarmScheduler;
+  /** Events up to this seq are in the D1 ledger. */
+  private flushedSeq = 0;
+  private ledgerFailures = 0;
+  /** Where the outbox is flushed; tests swap in a failing sink to play a D1 outage. */
+  ledger: LedgerSink;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new StockStore(drizzle(ctx.storage, { schema }));
+    this.ledger = d1LedgerSink(env.DB);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(drizzle(ctx.storage), migrations);
       const meta = this.store.loadMeta();
       if (meta) this.state = { ...meta, levels: this.store.loadLevels() };
+      this.flushedSeq = this.store.getCursor('ledger');
       this.scheduler = new AlarmScheduler(
         this.store.timers(),
         (at) => void (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
@@ -146,7 +173,12 @@ export class SkuStock extends DurableObject<Env> {
     const events = this.store.events(state.value.sku, after, limit);
     const last = events.at(-1);
     const next = last && last.seq < state.value.seq ? last.seq : null;
-    return ok({ sku: state.value.sku, events, next });
+    return ok({
+      sku: state.value.sku,
+      events,
+      next,
+      retainedFrom: this.store.oldestSeq() ?? state.value.seq + 1,
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -154,7 +186,64 @@ export class SkuStock extends DurableObject<Env> {
     for (const name of this.scheduler.takeDue(now)) {
       if (name === HOLD_TIMER) this.expireDueHolds(now, true);
       if (name === PRUNE_TIMER) this.pruneIdempotency(now);
+      if (name === FLUSH_TIMER) await this.flushLedger();
     }
+  }
+
+  /** Where the ledger stands for reconciliation: the levels as of `ledgerSeq`, from the live ones. */
+  async ledgerView(ledgerSeq: number): Promise<Result<LedgerView>> {
+    const state = this.requireState();
+    if (!state.ok) return state;
+    const { seq, levels } = state.value;
+    const after = this.store.deltasAfter(ledgerSeq);
+    // Every event after ledgerSeq must still be here to rewind to it; if not, say so.
+    if (ledgerSeq > seq || after.count !== seq - ledgerSeq) {
+      return ok({ seq, flushedSeq: this.flushedSeq, levelsAtLedgerSeq: null });
+    }
+    const rewound: Record<string, Levels> = {};
+    for (const [location, l] of levels) {
+      const d = after.byLocation.get(location);
+      rewound[location] = d ? applyDelta(l, negate(d)) : l;
+    }
+    return ok({ seq, flushedSeq: this.flushedSeq, levelsAtLedgerSeq: rewound });
+  }
+
+  /**
+   * Sends the next batch of the outbox to the ledger. Runs from the alarm, so a crash or a D1
+   * outage only delays it: the events stay here until D1 has them.
+   */
+  private async flushLedger(): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    const batch = this.store.events(state.sku, this.flushedSeq, LEDGER_BATCH);
+    const last = batch.at(-1);
+    if (!last) return;
+    try {
+      await this.ledger.write(batch);
+    } catch (e) {
+      this.ledgerFailures++;
+      const delay = flushBackoffMs(this.ledgerFailures);
+      console.warn(
+        `SKU ${state.sku}: ledger flush failed (${this.ledgerFailures}x), retry in ${Math.round(delay)} ms`,
+        e,
+      );
+      this.scheduler.schedule(FLUSH_TIMER, Date.now() + delay);
+      return;
+    }
+    this.ledgerFailures = 0;
+    this.flushedSeq = Math.max(this.flushedSeq, last.seq);
+    this.store.setCursor('ledger', this.flushedSeq);
+    this.store.pruneEvents(this.flushedSeq - RETAINED_EVENTS);
+    if (this.flushedSeq < (this.state?.seq ?? 0)) this.scheduler.schedule(FLUSH_TIMER, Date.now());
+  }
+
+  /** Ledger lag as this object sees it: events not yet in D1, and the oldest one's time. */
+  private ledgerLag(): { flushedSeq: number; oldestUnflushedAt: string | null } {
+    const oldest = this.store.eventTimeAfter(this.flushedSeq);
+    return {
+      flushedSeq: this.flushedSeq,
+      oldestUnflushedAt: oldest === null ? null : new Date(oldest).toISOString(),
+    };
   }
 
   // Everything below is synchronous: no await may separate a check from its apply.
@@ -255,6 +344,7 @@ export class SkuStock extends DurableObject<Env> {
       this.store.saveMeta({ sku: next.sku, policy: next.policy, seq: next.seq });
     });
     this.state = next;
+    this.scheduler.scheduleNoLaterThan(FLUSH_TIMER, now + LEDGER_FLUSH_DELAY_MS);
     return {
       replayed: false,
       event,

@@ -264,6 +264,8 @@ export const StockEvent = z.object({
   deltas: z.array(LevelDelta),
   /** The affected locations' quantities after the event. */
   levels: z.array(LocationStock),
+  /** The SKU's quantities summed over every location after the event. */
+  totals: LocationStock.omit({ location: true }),
 });
 export type StockEvent = z.infer<typeof StockEvent>;
 
@@ -326,6 +328,11 @@ export const EventPage = z.object({
   events: z.array(StockEvent),
   /** Pass as `after` to read the next page; null when this page reached the head. */
   next: z.number().int().nullable(),
+  /**
+   * The oldest seq the object still keeps: it keeps a recent window once events are in the
+   * ledger. Older events are read from `GET /v1/skus/{sku}/history`.
+   */
+  retainedFrom: z.number().int(),
 });
 export type EventPage = z.infer<typeof EventPage>;
 

@@ -4,10 +4,12 @@ import { Failure } from '../protocol/errors';
 import { createApp, onError } from './app';
 import { authenticate } from './auth/authenticate';
 import { docsPage } from './docs-page';
+import { reconcile } from './ledger/reconcile';
 import { batchRoutes } from './routes/batch';
 import { channelRoutes } from './routes/channels';
 import { healthRoutes } from './routes/health';
 import { keyRoutes } from './routes/keys';
+import { ledgerRoutes } from './routes/ledger';
 import { locationRoutes } from './routes/locations';
 import { skuImportRoutes } from './routes/sku-import';
 import { skuRoutes } from './routes/skus';
@@ -16,8 +18,9 @@ import { stockRoutes } from './routes/stock';
 export { SkuStock } from '../objects/SkuStock';
 
 /** Bodies above this size are refused before parsing; batch and import routes raise it. */
-export const DEFAULT_BODY_LIMIT = 256 * 1024;
-export const LARGE_BODY_LIMIT = 8 * 1024 * 1024;
+// Not exported: workerd takes every named export of the main module for an entrypoint.
+const DEFAULT_BODY_LIMIT = 256 * 1024;
+const LARGE_BODY_LIMIT = 8 * 1024 * 1024;
 const LARGE_BODY_PATHS = new Set(['/v1/movements/batch', '/v1/skus/import']);
 
 const app = createApp();
@@ -54,6 +57,7 @@ app.route('/', locationRoutes);
 app.route('/', channelRoutes);
 app.route('/', stockRoutes);
 app.route('/', batchRoutes);
+app.route('/', ledgerRoutes);
 
 app.doc31('/openapi.json', {
   openapi: '3.1.0',
@@ -75,4 +79,16 @@ app.notFound((c) => {
 });
 app.onError(onError);
 
-export default app;
+/** The scheduled reconciliation (wrangler.toml [triggers]): its report goes to the logs. */
+const scheduled = async (_controller: ScheduledController, env: Env, ctx: ExecutionContext) => {
+  ctx.waitUntil(
+    reconcile(env).then((report) => {
+      const level = report.drift.skus > 0 ? 'error' : 'log';
+      console[level](
+        JSON.stringify({ reconcile: { ...report, lag: { ...report.lag, items: undefined } } }),
+      );
+    }),
+  );
+};
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

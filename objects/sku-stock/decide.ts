@@ -183,9 +183,13 @@ const decideOp = (state: StockState, cmd: Command, ctx: DecideContext): Result<D
         );
       }
       if (ctx.transfer) {
-        return err('already_exists', `SKU ${state.sku}: transfer ${ctx.transfer.id} already exists`, {
-          transferId: ctx.transfer.id,
-        });
+        return err(
+          'already_exists',
+          `SKU ${state.sku}: transfer ${ctx.transfer.id} already exists`,
+          {
+            transferId: ctx.transfer.id,
+          },
+        );
       }
       const short = requireFree(state.sku, cmd.from, level(cmd.from), cmd.quantity, 'transfer');
       if (short) return short;

@@ -61,3 +61,9 @@ export const mergeDeltas = (deltas: readonly LevelDelta[]): LevelDelta[] => {
   }
   return [...byLocation.values()].filter((d) => LEVEL_FIELDS.some((f) => d[f] !== undefined));
 };
+
+export const negate = (d: LevelDelta): LevelDelta => {
+  const out: LevelDelta = { location: d.location };
+  for (const f of LEVEL_FIELDS) if (d[f] !== undefined) out[f] = -(d[f] ?? 0);
+  return out;
+};

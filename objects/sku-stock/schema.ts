@@ -64,6 +64,14 @@ export const events = sqliteTable('events', {
   deltas: text('deltas').notNull(),
   /** JSON array of LocationStock after the event. */
   levels: text('levels').notNull(),
+  /** JSON of the SKU's totals after the event (added in 0001; null on older rows). */
+  totals: text('totals'),
+});
+
+/** How far each consumer of the event log has got: `ledger` = events up to seq are in D1. */
+export const cursors = sqliteTable('cursors', {
+  name: text('name').primaryKey(),
+  seq: integer('seq').notNull(),
 });
 
 /** First results of idempotent requests, kept 24 hours. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   Allocation,
   type BackorderPolicy,
+  LEVEL_FIELDS,
   LevelDelta,
   type Levels,
   LocationStock,
@@ -19,6 +20,7 @@ type Db = DrizzleSqliteDODatabase<typeof t>;
 const Allocations = z.array(Allocation);
 const Deltas = z.array(LevelDelta);
 const LevelsAfter = z.array(LocationStock);
+const Totals = LocationStock.omit({ location: true });
 
 /** Everything the SkuStock object reads and writes in its SQLite, synchronously. */
 export class StockStore {
@@ -113,6 +115,7 @@ export class StockStore {
         transferId: e.transferId,
         deltas: JSON.stringify(e.deltas),
         levels: JSON.stringify(e.levels),
+        totals: JSON.stringify(e.totals),
       })
       .run();
   }
@@ -133,8 +136,67 @@ export class StockStore {
           at: new Date(row.at).toISOString(),
           deltas: Deltas.parse(JSON.parse(row.deltas)),
           levels: LevelsAfter.parse(JSON.parse(row.levels)),
+          totals: Totals.parse(JSON.parse(row.totals ?? 'null')),
         }),
       );
+  }
+
+  /** The smallest seq still kept, or null when the log is empty. */
+  oldestSeq(): number | null {
+    return (
+      this.db
+        .select({ seq: min(t.events.seq) })
+        .from(t.events)
+        .get()?.seq ?? null
+    );
+  }
+
+  /** Time (epoch ms) of the first event after `seq`, if it is kept. */
+  eventTimeAfter(seq: number): number | null {
+    return (
+      this.db
+        .select({ at: t.events.at })
+        .from(t.events)
+        .where(gt(t.events.seq, seq))
+        .orderBy(asc(t.events.seq))
+        .limit(1)
+        .get()?.at ?? null
+    );
+  }
+
+  /** Sum of the deltas of every kept event after `seq`, per location, and how many there were. */
+  deltasAfter(seq: number): { count: number; byLocation: Map<string, LevelDelta> } {
+    const rows = this.db
+      .select({ deltas: t.events.deltas })
+      .from(t.events)
+      .where(gt(t.events.seq, seq))
+      .all();
+    const byLocation = new Map<string, LevelDelta>();
+    for (const row of rows) {
+      for (const d of Deltas.parse(JSON.parse(row.deltas))) {
+        const into = byLocation.get(d.location) ?? { location: d.location };
+        for (const f of LEVEL_FIELDS) if (d[f] !== undefined) into[f] = (into[f] ?? 0) + d[f];
+        byLocation.set(d.location, into);
+      }
+    }
+    return { count: rows.length, byLocation };
+  }
+
+  /** Forgets events up to `seq` (they are in the ledger); the object keeps a recent window. */
+  pruneEvents(seq: number): void {
+    if (seq > 0) this.db.delete(t.events).where(lte(t.events.seq, seq)).run();
+  }
+
+  getCursor(name: string): number {
+    return this.db.select().from(t.cursors).where(eq(t.cursors.name, name)).get()?.seq ?? 0;
+  }
+
+  setCursor(name: string, seq: number): void {
+    this.db
+      .insert(t.cursors)
+      .values({ name, seq })
+      .onConflictDoUpdate({ target: t.cursors.name, set: { seq } })
+      .run();
   }
 
   getIdempotency(key: string): { request: string; result: string } | undefined {

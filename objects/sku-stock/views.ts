@@ -1,12 +1,13 @@
-import type {
-  BackorderPolicy,
-  EventType,
-  HoldView,
-  Levels,
-  LocationStock,
-  StockEvent,
-  StockView,
-  TransferView,
+import {
+  type BackorderPolicy,
+  type EventType,
+  type HoldView,
+  LEVEL_FIELDS,
+  type Levels,
+  type LocationStock,
+  type StockEvent,
+  type StockView,
+  type TransferView,
 } from '../../protocol/stock';
 import type { Decision, HoldRecord, TransferRecord } from './decide';
 import { describe, emptyLevels } from './levels';
@@ -17,20 +18,23 @@ type StateLike = {
   seq: number;
   levels: ReadonlyMap<string, Levels>;
 };
+type Totals = Omit<LocationStock, 'location'>;
 
+const TOTAL_FIELDS = [...LEVEL_FIELDS, 'available', 'backordered'] as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const describeAll = (s: StateLike): LocationStock[] =>
+  [...s.levels].map(([location, l]) => describe(location, l, s.policy));
+
+const sumLocations = (locations: readonly LocationStock[]): Totals => {
+  const totals: Totals = { ...emptyLevels(), available: 0, backordered: 0 };
+  for (const l of locations) for (const k of TOTAL_FIELDS) totals[k] += l[k];
+  return totals;
+};
+
 export const stockView = (s: StateLike): StockView => {
-  const locations = [...s.levels].map(([location, l]) => describe(location, l, s.policy));
-  const totals: Omit<LocationStock, 'location'> = {
-    ...emptyLevels(),
-    available: 0,
-    backordered: 0,
-  };
-  for (const l of locations) {
-    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += l[k];
-  }
-  return { sku: s.sku, policy: s.policy, seq: s.seq, locations, totals };
+  const locations = describeAll(s);
+  return { sku: s.sku, policy: s.policy, seq: s.seq, locations, totals: sumLocations(locations) };
 };
 
 export const buildEvent = (
@@ -53,6 +57,7 @@ export const buildEvent = (
   levels: decision.deltas.map((d) =>
     describe(d.location, after.levels.get(d.location) ?? emptyLevels(), after.policy),
   ),
+  totals: sumLocations(describeAll(after)),
 });
 
 export const holdView = (sku: string, h: HoldRecord): HoldView => ({

@@ -1,7 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { Role } from '../../protocol/auth';
-import app from '../../workers/index';
+import worker from '../../workers/index';
 
 /** The bootstrap admin key the test pool is configured with (vitest.config.ts). */
 export const ADMIN_KEY = 'test-admin-key';
@@ -32,17 +32,17 @@ export const api = async <T = unknown>(
     headers['content-type'] = 'application/json';
   }
   const method = options.method ?? (body === undefined ? 'GET' : 'POST');
-  // The Worker's own app object with the real bindings: calling it through the pool's self
+  // The Worker's own entry with the real bindings: calling it through the pool's self
   // service binding (exports.default.fetch) gets slower with every request in vitest-pool-workers
   // 0.15 (measured: 4 ms, then 17, 28, 60 ms a call over 400 calls), which makes load tests crawl.
-  const res = await app.request(
-    `http://stockmesh.test${path}`,
-    { method, headers, body },
+  const res = await worker.fetch(
+    new Request(`http://stockmesh.test${path}`, { method, headers, body }),
     env,
     createExecutionContext(),
   );
   const text = await res.text();
-  const parsed: T = text === '' ? (undefined as T) : JSON.parse(text);
+  const isJson = res.headers.get('content-type')?.includes('json') ?? false;
+  const parsed: T = text === '' ? (undefined as T) : isJson ? JSON.parse(text) : (text as T);
   return { status: res.status, body: parsed, headers: res.headers };
 };
 

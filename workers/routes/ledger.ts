@@ -1,0 +1,111 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  HistoryPage,
+  MovementFilter,
+  MovementPage,
+  MovementQuery,
+  ReconcileReport,
+} from '../../protocol/ledger';
+import { SkuCode } from '../../protocol/stock';
+import { createApp } from '../app';
+import { requireRole } from '../auth/policy';
+import { exportCsv, MAX_EXPORT_ROWS } from '../ledger/csv-export';
+import { queryMovements, skuHistory } from '../ledger/movements';
+import { reconcile } from '../ledger/reconcile';
+import { bearer, errorResponses, json } from '../route-docs';
+
+export const ledgerRoutes = createApp();
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/movements',
+    summary: 'The movement ledger, filtered, in recording order, paged by cursor',
+    tags: ['ledger'],
+    security: bearer,
+    request: { query: MovementQuery },
+    responses: {
+      200: { description: 'Movements', ...json(MovementPage) },
+      ...errorResponses(400, 401),
+    },
+  }),
+  async (c) => {
+    const { cursor, limit, ...filter } = c.req.valid('query');
+    const page: MovementPage = await queryMovements(c.env, filter, cursor, limit);
+    return c.json(page, 200);
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/movements.csv',
+    summary: `The filtered ledger as CSV, one line per location moved (at most ${MAX_EXPORT_ROWS} movements)`,
+    tags: ['ledger'],
+    security: bearer,
+    request: { query: MovementFilter },
+    responses: {
+      200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+      ...errorResponses(400, 401),
+    },
+  }),
+  (c) =>
+    new Response(exportCsv(c.env, c.req.valid('query')), {
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="stockmesh-movements.csv"',
+      },
+    }),
+);
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/skus/{sku}/history',
+    summary: "One SKU's full history from the ledger, with the quantities after each event",
+    tags: ['ledger'],
+    security: bearer,
+    request: {
+      params: z.object({ sku: SkuCode }),
+      query: z.object({
+        after: z.coerce.number().int().min(0).default(0),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+    },
+    responses: {
+      200: { description: 'History', ...json(HistoryPage) },
+      ...errorResponses(400, 401),
+    },
+  }),
+  async (c) => {
+    const { after, limit } = c.req.valid('query');
+    const page: HistoryPage = await skuHistory(c.env, c.req.valid('param').sku, after, limit);
+    return c.json(page, 200);
+  },
+);
+
+ledgerRoutes.use('/v1/admin/reconcile', requireRole('admin'));
+ledgerRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/admin/reconcile',
+    summary: 'Fold the ledger and compare it with every live counter: lag apart from drift',
+    tags: ['ledger'],
+    security: bearer,
+    request: {
+      body: {
+        required: false,
+        ...json(z.strictObject({ skus: z.array(SkuCode).min(1).max(10_000).optional() })),
+      },
+    },
+    responses: {
+      200: { description: 'Report', ...json(ReconcileReport) },
+      ...errorResponses(400, 401, 403),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const report: ReconcileReport = await reconcile(c.env, body?.skus);
+    return c.json(report, 200);
+  },
+);
