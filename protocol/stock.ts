@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { BackorderPolicy, ChannelCode, LocationCode, SkuCode } from './catalog';
 import { AppError } from './errors';
+
+export { BackorderPolicy, ChannelCode, LocationCode, SkuCode };
 
 /** Largest quantity one operation may move; anything larger is a typo, not a shipment. */
 export const MAX_QUANTITY = 1_000_000;
@@ -9,16 +12,6 @@ export const MAX_LEVEL = 1_000_000_000;
 export const DEFAULT_HOLD_TTL_SECONDS = 600;
 export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 
-export const SkuCode = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'a SKU code is 1-64 letters, digits, space . _ -')
-  .refine((s) => !s.endsWith(' '), 'a SKU code may not end with a space');
-export const LocationCode = z
-  .string()
-  .regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'a location code is 1-32 of A-Z 0-9 _ -');
-export const ChannelCode = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a channel code is 1-32 of a-z 0-9 -');
 export const HoldId = z
   .string()
   .regex(/^[A-Za-z0-9_:.-]{1,96}$/, 'a hold id is 1-96 of A-Z a-z 0-9 _ : . -');
@@ -29,9 +22,6 @@ export const IdempotencyKey = z
 export const ReasonCode = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a reason code is 1-64 of a-z 0-9 _ . -');
-
-export const BackorderPolicy = z.enum(['deny', 'continue']);
-export type BackorderPolicy = z.infer<typeof BackorderPolicy>;
 
 const Quantity = z.number().int().min(1).max(MAX_QUANTITY);
 const Level = z.number().int().min(0).max(MAX_LEVEL);
