@@ -144,3 +144,25 @@ export const movementLocations = sqliteTable(
     index('movement_locations_location').on(t.location, t.sku, t.seq),
   ],
 );
+
+/** Kits (bundles): a kit SKU has no stock of its own; holding one holds its components. */
+export const kits = sqliteTable(
+  'kits',
+  {
+    kitSku: text('kit_sku')
+      .notNull()
+      .references(() => skus.code),
+    componentSku: text('component_sku')
+      .notNull()
+      .references(() => skus.code),
+    /** Units of the component in one kit. */
+    quantity: integer('quantity').notNull(),
+    createdAt: text('created_at').notNull().default(nowIso),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kitSku, t.componentSku] }),
+    index('kits_component').on(t.componentSku),
+    check('kits_quantity', sql`${t.quantity} >= 1`),
+    check('kits_not_self', sql`${t.kitSku} <> ${t.componentSku}`),
+  ],
+);
