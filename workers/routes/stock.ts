@@ -106,6 +106,10 @@ const movement = (spec: {
   stockRoutes.post(honoPath, async (c) => {
     const ids = parseOr(params, c.req.param(), 'param');
     const body = await readJson(c);
+    // Spreading an array or a string below would turn it into index keys and a misleading error.
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new Failure({ code: 'validation_failed', message: 'The body must be a JSON object' });
+    }
     const inPath = Object.keys(ids).filter((k) => k !== 'sku');
     if (
       typeof body === 'object' &&
