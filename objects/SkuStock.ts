@@ -393,7 +393,9 @@ export class SkuStock extends DurableObject<Env> {
 
   private requireState(): Result<State> {
     if (this.state) return ok(this.state);
-    return err('unknown_sku', 'This SKU is not in the catalog');
+    // ctx.id.name is the SKU code the object was addressed by (idFromName).
+    const sku = this.ctx.id.name ?? 'this SKU';
+    return err('unknown_sku', `SKU ${sku} is not in the catalog`, { sku });
   }
 }
 

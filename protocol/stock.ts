@@ -15,7 +15,9 @@ export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 export const HoldId = z
   .string()
   .regex(/^[A-Za-z0-9_:.-]{1,96}$/, 'a hold id is 1-96 of A-Z a-z 0-9 _ : . -');
-export const TransferId = HoldId;
+export const TransferId = z
+  .string()
+  .regex(/^[A-Za-z0-9_:.-]{1,96}$/, 'a transfer id is 1-96 of A-Z a-z 0-9 _ : . -');
 export const IdempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,200}$/, '1-200 printable ASCII characters');

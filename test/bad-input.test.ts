@@ -1246,18 +1246,14 @@ describe('the movement batch', () => {
   });
 });
 
-// Known gaps: each `it.fails` passes while the product falls short; drop `.fails` once fixed.
-describe('messages the product should improve', () => {
-  // objects/SkuStock.ts requireState(): err('unknown_sku', 'This SKU is not in the catalog')
-  // has no SKU code, though STYLE.md promises messages that name the SKU.
-  it.fails('names the SKU when a stock route is called for a SKU not in the catalog', async () => {
+describe('messages that name what is wrong', () => {
+  it('names the SKU when a stock route is called for a SKU not in the catalog', async () => {
     const res = await api<Envelope>('/v1/skus/NOT-IN-CATALOG-1/receive', { body: receiveAt(w) });
     expect([res.status, res.body.error.code]).toEqual([404, 'unknown_sku']);
     expect(res.body.error.message).toContain('NOT-IN-CATALOG-1');
   });
 
-  // protocol/stock.ts: `TransferId = HoldId`, so a bad transfer id is described as a hold id.
-  it.fails('describes a malformed transfer id as a transfer id, not a hold id', async () => {
+  it('describes a malformed transfer id as a transfer id, not a hold id', async () => {
     const res = await api<Envelope>(`/v1/skus/${w.sku}/transfers`, {
       body: { from: w.a, to: w.b, quantity: 1, transferId: 'tr 1' },
     });
