@@ -3,6 +3,8 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { z } from 'zod';
 import { type AppError, err, ok, type Result } from '../protocol/errors';
+import { shardOf } from '../protocol/shard';
+import type { SkuUpdate } from '../protocol/sku-update';
 import {
   BackorderPolicy,
   Command,
@@ -14,11 +16,13 @@ import {
   SkuCode,
   type StockView,
 } from '../protocol/stock';
+import { streamHub } from '../workers/stubs';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 import { type Decision, decide, expireHold, type Scope } from './sku-stock/decide';
 import { d1LedgerSink, type LedgerSink } from './sku-stock/ledger-sink';
 import { applyDelta, emptyLevels, negate } from './sku-stock/levels';
 import migrations from './sku-stock/migrations/migrations.js';
+import { CoalescingPublisher } from './sku-stock/publisher';
 import * as schema from './sku-stock/schema';
 import { StockStore } from './sku-stock/store';
 import { buildEvent, holdView, stockView, transferView } from './sku-stock/views';
@@ -28,14 +32,15 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const HOLD_TIMER = 'expire-holds';
 const PRUNE_TIMER = 'prune-idempotency';
 const FLUSH_TIMER = 'flush-ledger';
+const PUBLISH_TIMER = 'publish';
 /** Changes are gathered this long before a flush, so a burst becomes one D1 batch. */
 const LEDGER_FLUSH_DELAY_MS = 500;
 /** Most events one flush sends to D1. */
 const LEDGER_BATCH = 200;
 /** Events the object keeps for its own reads after D1 has them. */
 const RETAINED_EVENTS = 1000;
-/** Retry delay after `failures` failed flushes: 0.5 s doubling to a 60 s ceiling, with jitter. */
-const flushBackoffMs = (failures: number) =>
+/** Retry delay after `failures` failed flushes or publishes: 0.5 s doubling to 60 s, with jitter. */
+const backoffMs = (failures: number) =>
   Math.min(60_000, 500 * 2 ** Math.min(failures - 1, 7)) * (0.75 + Math.random() / 2);
 
 export const ApplyMeta = z.object({
@@ -83,6 +88,24 @@ export class SkuStock extends DurableObject<Env> {
   private ledgerFailures = 0;
   /** Where the outbox is flushed; tests swap in a failing sink to play a D1 outage. */
   ledger: LedgerSink;
+  /** Time of the latest event, for the published state. */
+  private lastEventAt = Date.now();
+  /** Feeds the SKU's StreamHub shard: latest state wins, one send in flight, retried by alarm. */
+  private readonly publisher = new CoalescingPublisher<() => SkuUpdate>(
+    (build) => {
+      const update = build();
+      const shards = Number(this.env.STREAM_SHARDS) || 1;
+      return streamHub(this.env, shardOf(update.sku, shards)).publish(update);
+    },
+    (failures, error) => {
+      const delay = backoffMs(failures);
+      console.warn(
+        `SKU ${this.state?.sku}: publish failed (${failures}x), retry in ${Math.round(delay)} ms`,
+        error,
+      );
+      this.scheduler.schedule(PUBLISH_TIMER, Date.now() + delay);
+    },
+  );
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,11 +116,14 @@ export class SkuStock extends DurableObject<Env> {
       const meta = this.store.loadMeta();
       if (meta) this.state = { ...meta, levels: this.store.loadLevels() };
       this.flushedSeq = this.store.getCursor('ledger');
+      if (this.state) this.lastEventAt = this.store.eventTime(this.state.seq) ?? Date.now();
       this.scheduler = new AlarmScheduler(
         this.store.timers(),
         (at) => void (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
         await ctx.storage.getAlarm(),
       );
+      // A restart may have dropped a publish in flight; the hub ignores what it already has.
+      this.publish();
     });
   }
 
@@ -187,6 +213,7 @@ export class SkuStock extends DurableObject<Env> {
       if (name === HOLD_TIMER) this.expireDueHolds(now, true);
       if (name === PRUNE_TIMER) this.pruneIdempotency(now);
       if (name === FLUSH_TIMER) await this.flushLedger();
+      if (name === PUBLISH_TIMER) this.publish();
     }
   }
 
@@ -222,7 +249,7 @@ export class SkuStock extends DurableObject<Env> {
       await this.ledger.write(batch);
     } catch (e) {
       this.ledgerFailures++;
-      const delay = flushBackoffMs(this.ledgerFailures);
+      const delay = backoffMs(this.ledgerFailures);
       console.warn(
         `SKU ${state.sku}: ledger flush failed (${this.ledgerFailures}x), retry in ${Math.round(delay)} ms`,
         e,
@@ -234,7 +261,20 @@ export class SkuStock extends DurableObject<Env> {
     this.flushedSeq = Math.max(this.flushedSeq, last.seq);
     this.store.setCursor('ledger', this.flushedSeq);
     this.store.pruneEvents(this.flushedSeq - RETAINED_EVENTS);
+    this.publish();
     if (this.flushedSeq < (this.state?.seq ?? 0)) this.scheduler.schedule(FLUSH_TIMER, Date.now());
+  }
+
+  /** Offers the current state to the hub; sends happen after the change is recorded. */
+  private publish(): void {
+    if (!this.state) return;
+    this.publisher.offer(() => {
+      const state = this.state;
+      if (!state) throw new Error('publish before configure');
+      const { sku, seq, policy, locations } = stockView(state);
+      const at = new Date(this.lastEventAt).toISOString();
+      return { sku, seq, policy, locations, at, ledger: this.ledgerLag() };
+    });
   }
 
   /** Ledger lag as this object sees it: events not yet in D1, and the oldest one's time. */
@@ -344,7 +384,9 @@ export class SkuStock extends DurableObject<Env> {
       this.store.saveMeta({ sku: next.sku, policy: next.policy, seq: next.seq });
     });
     this.state = next;
+    this.lastEventAt = now;
     this.scheduler.scheduleNoLaterThan(FLUSH_TIMER, now + LEDGER_FLUSH_DELAY_MS);
+    this.publish();
     return {
       replayed: false,
       event,

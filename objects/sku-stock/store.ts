@@ -151,6 +151,14 @@ export class StockStore {
     );
   }
 
+  /** Time (epoch ms) of event `seq`, if it is kept. */
+  eventTime(seq: number): number | null {
+    return (
+      this.db.select({ at: t.events.at }).from(t.events).where(eq(t.events.seq, seq)).get()?.at ??
+      null
+    );
+  }
+
   /** Time (epoch ms) of the first event after `seq`, if it is kept. */
   eventTimeAfter(seq: number): number | null {
     return (
