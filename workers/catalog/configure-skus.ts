@@ -1,4 +1,5 @@
 import type { BackorderPolicy } from '../../protocol/catalog';
+import { mapLimited } from '../concurrency';
 import { skuStock } from '../stubs';
 
 /**
@@ -10,19 +11,7 @@ export const configureSkus = async (
   skus: readonly { code: string; backorderPolicy: BackorderPolicy }[],
   parallel = 50,
 ): Promise<void> => {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < skus.length) {
-      const sku = skus[next++];
-      if (sku === undefined) return;
-      try {
-        await skuStock(env, sku.code).configure({ sku: sku.code, policy: sku.backorderPolicy });
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, skus.length) }, worker));
-  if (failure !== undefined) throw failure.error;
+  await mapLimited(skus, parallel, (sku) =>
+    skuStock(env, sku.code).configure({ sku: sku.code, policy: sku.backorderPolicy }),
+  );
 };
