@@ -217,6 +217,11 @@ export class SkuStock extends DurableObject<Env> {
     }
   }
 
+  /** Resolves once the latest state reached the SKU's hub (true) or the last attempt failed (false). */
+  async published(): Promise<boolean> {
+    return this.publisher.settled();
+  }
+
   /** Where the ledger stands for reconciliation: the levels as of `ledgerSeq`, from the live ones. */
   async ledgerView(ledgerSeq: number): Promise<Result<LedgerView>> {
     const state = this.requireState();

@@ -99,6 +99,14 @@ describe('the ledger', () => {
     await flush([code]);
     expect(outage.state.refused).toBeGreaterThan(0);
     expect((await ledgerLog(code)).map((e) => e.seq)).toEqual([1]);
+    await stubOf(code).published();
+    const health = (
+      await api<{ status: string; ledger: { unflushedEvents: number; oldestUnflushedAt: string } }>(
+        '/v1/health',
+        { key: null },
+      )
+    ).body;
+    expect(health.ledger.unflushedEvents).toBeGreaterThanOrEqual(6);
     const during = await reconcileReport([code]);
     expect(during.lag).toMatchObject({
       skus: 1,
@@ -115,6 +123,10 @@ describe('the ledger', () => {
     vi.useRealTimers();
     expect((await ledgerLog(code)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await reconcileReport([code])).toMatchObject({ lag: { skus: 0 }, drift: { skus: 0 } });
+    await stubOf(code).published();
+    const after = (await api<{ ledger: { unflushedEvents: number } }>('/v1/health', { key: null }))
+      .body;
+    expect(after.ledger.unflushedEvents).toBe(health.ledger.unflushedEvents - 6);
   });
 
   it('re-sends after a crash between the D1 write and the cursor without duplicating anything', async () => {

@@ -34,9 +34,9 @@ describe('CoalescingPublisher', () => {
     await tick();
     await tick();
     expect(sent).toEqual([1, 4]);
+    const settled = p.settled();
     gates[1]?.resolve();
-    await tick();
-    await tick();
+    expect(await settled).toBe(true);
     expect(p.busy).toBe(false);
   });
 
@@ -52,8 +52,7 @@ describe('CoalescingPublisher', () => {
       (n) => failures.push(n),
     );
     p.offer(1);
-    await tick();
-    await tick();
+    expect(await p.settled()).toBe(false);
     expect([sent, failures, p.busy]).toEqual([[1], [1], true]);
     p.retry();
     await tick();

@@ -8,6 +8,7 @@ export class CoalescingPublisher<T> {
   private pending: T | undefined;
   private inFlight = false;
   private failures = 0;
+  private waiters: ((delivered: boolean) => void)[] = [];
 
   constructor(
     private readonly send: (value: T) => Promise<void>,
@@ -23,6 +24,12 @@ export class CoalescingPublisher<T> {
   /** Tries again after a failure; a no-op when nothing is waiting or a send is under way. */
   retry(): void {
     this.kick();
+  }
+
+  /** Resolves when nothing is in flight: true if the newest value was delivered, false if it failed. */
+  settled(): Promise<boolean> {
+    if (!this.inFlight) return Promise.resolve(this.pending === undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Whether a value is waiting or being sent. */
@@ -53,6 +60,9 @@ export class CoalescingPublisher<T> {
       }
     } finally {
       this.inFlight = false;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w(this.pending === undefined);
     }
   }
 }
