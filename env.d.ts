@@ -1,5 +1,6 @@
 // Bindings of the Worker (wrangler.toml) and the test-only ones (vitest.config.ts).
 import type { SkuStock } from './objects/SkuStock';
+import type { StreamHub } from './objects/StreamHub';
 
 declare global {
   namespace Cloudflare {
@@ -9,7 +10,10 @@ declare global {
     interface Env {
       DB: D1Database;
       SkuStock: DurableObjectNamespace<SkuStock>;
+      StreamHub: DurableObjectNamespace<StreamHub>;
       STREAM_SHARDS: string;
+      /** Messages a stream subscriber may leave unconfirmed before it is told to resync (default 1000). */
+      STREAM_WINDOW?: string;
       /** Bootstrap admin key: a secret in production, a dev default in .dev.vars locally. */
       ADMIN_KEY?: string;
       /** Test-only: D1 migrations read by vitest.config.ts. */

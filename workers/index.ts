@@ -16,6 +16,7 @@ import { skuRoutes } from './routes/skus';
 import { stockRoutes } from './routes/stock';
 
 export { SkuStock } from '../objects/SkuStock';
+export { StreamHub } from '../objects/StreamHub';
 
 /** Bodies above this size are refused before parsing; batch and import routes raise it. */
 // Not exported: workerd takes every named export of the main module for an entrypoint.

@@ -1,0 +1,413 @@
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import { type Connection, type ConnectionContext, Server, type WSMessage } from 'partyserver';
+import type { z } from 'zod';
+import type { ErrorCode } from '../protocol/errors';
+import { shardOf } from '../protocol/shard';
+import { SkuUpdate } from '../protocol/sku-update';
+import {
+  ClientMessage,
+  CloseCode,
+  type HubChannelLag,
+  type LedgerLag,
+  ListingRules,
+  PING,
+  PONG,
+  type ServerMessage,
+  Subscription,
+} from '../protocol/stream';
+import { ConnState } from './stream-hub/connection-state';
+import migrations from './stream-hub/migrations/migrations.js';
+import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './stream-hub/replay';
+import * as schema from './stream-hub/schema';
+import { HubStore, type RulesVersion } from './stream-hub/store';
+import { type HubRow, matchesSku, project, sameView, viewKey } from './stream-hub/view';
+
+/** The gateway passes the authorized subscription to the hub in this header. */
+export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
+
+const DEFAULT_WINDOW = 1000;
+const PAGE_ROWS = 100;
+/** Snapshot pages a subscriber may have unconfirmed: a replay goes at the reader's pace. */
+const PAGES_IN_FLIGHT = 4;
+
+type Entry = { conn: Connection; state: ConnState; sent: number; key: string };
+type Outgoing = z.input<typeof ServerMessage>;
+
+const sameListing = (a: ListingRules, b: ListingRules) =>
+  JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
+
+/**
+ * The latest state of a slice of SKUs (name = shard number) and the WebSocket fan-out of its
+ * changes. Each change gets the next cursor; a subscriber resumes after the last cursor it saw
+ * and receives every row changed since (rows are latest state, so replay is exact and bounded).
+ */
+export class StreamHub extends Server<Env> {
+  static override options = { hibernate: true };
+
+  private readonly store: HubStore;
+  private readonly window: number;
+  private head = 0;
+  private rules = new Map<string, RulesVersion[]>();
+  /** Live sockets by connection id; rebuilt from the runtime's list after hibernation. */
+  private entries: Map<string, Entry> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new HubStore(drizzle(ctx.storage, { schema }));
+    const window = Number(env.STREAM_WINDOW ?? DEFAULT_WINDOW);
+    this.window = Number.isInteger(window) && window >= 8 ? window : DEFAULT_WINDOW;
+    // Heartbeats are answered by the runtime: a ping never wakes a hibernating hub.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(drizzle(ctx.storage), migrations);
+      this.head = this.store.head();
+      this.rules = this.store.loadRules();
+    });
+  }
+
+  /**
+   * Stores a SKU's latest state and sends it to every live subscriber whose view it changes.
+   * An update whose seq is not newer than the stored one is ignored (SkuStock retries).
+   */
+  async publish(update: SkuUpdate): Promise<void> {
+    const u = SkuUpdate.parse(update);
+    const previous = this.store.row(u.sku);
+    if (previous !== undefined && previous.seq > u.seq) return;
+    if (previous !== undefined && previous.seq === u.seq) {
+      // Same state, but the ledger may have caught up: keep the lag current, send nothing.
+      this.store.putLedger(u.sku, u.ledger);
+      return;
+    }
+    const cursor = ++this.head;
+    this.store.putRow(u, cursor, Date.now());
+    this.fanOut({ sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations }, previous);
+  }
+
+  /** A channel's rules changed: re-send the listed quantities they alter to its subscribers. */
+  async updateRules(rules: ListingRules): Promise<void> {
+    this.applyRules(ListingRules.parse(rules), 'push');
+  }
+
+  /** Every subscriber of the channel that ever connected here, and how far behind it is. */
+  async channelLag(channel: string): Promise<HubChannelLag> {
+    const connected = new Set(
+      [...this.registry().values()]
+        .filter((e) => e.state.filter.channel === channel)
+        .map((e) => e.state.principal.keyId),
+    );
+    const subscribers = this.store.acksOf(channel).map((a) => ({
+      connector: a.connector,
+      role: a.role,
+      shard: this.shard,
+      head: this.head,
+      acked: a.cursor,
+      ackedAt: a.ackedAt === null ? null : new Date(a.ackedAt).toISOString(),
+      ...this.lagAfter(a.cursor),
+      connected: connected.has(a.connector),
+    }));
+    return { shard: this.shard, head: this.head, subscribers };
+  }
+
+  /** How far the D1 ledger is behind, over this hub's SKUs (for SkuStock's health check). */
+  async ledgerLag(): Promise<LedgerLag> {
+    return this.store.ledgerLag();
+  }
+
+  override onConnect(conn: Connection, ctx: ConnectionContext): void {
+    const sub = this.subscriptionOf(ctx.request);
+    if (sub === undefined) {
+      conn.close(CloseCode.invalid, 'Connect through GET /v1/stream');
+      return;
+    }
+    if (sub.rules !== undefined) this.applyRules(sub.rules, 'subscribe');
+    const { filter, principal } = sub;
+    // A cursor past the head comes from another life of this hub's storage: start over.
+    const from = sub.from > this.head ? 0 : sub.from;
+    const replay = beginReplay(
+      from,
+      this.rulesNow(filter.channel)?.fromCursor ?? null,
+      this.rulesAt(filter.channel, from)?.fromCursor ?? null,
+    );
+    const state: ConnState = {
+      principal,
+      filter,
+      replay,
+      sent: 0,
+      confirmed: 0,
+      confirmedCursor: from,
+    };
+    try {
+      conn.setState(state);
+    } catch {
+      conn.close(CloseCode.invalid, 'Filter too large to keep with the socket: list fewer SKUs');
+      return;
+    }
+    const entry: Entry = { conn, state, sent: 0, key: viewKey(filter) };
+    this.registry().set(conn.id, entry);
+    if (filter.channel !== undefined && principal.role === 'connector') {
+      const known = this.store.ack(principal.keyId, filter.channel);
+      this.store.saveAck({
+        connector: principal.keyId,
+        channel: filter.channel,
+        role: principal.role,
+        cursor: from,
+        ackedAt: from > 0 ? Date.now() : (known?.ackedAt ?? null),
+      });
+    }
+    this.send(entry, {
+      type: 'hello',
+      shard: this.shard,
+      head: this.head,
+      from,
+      window: this.window,
+      confirmEvery: Math.max(1, Math.floor(this.window / 4)),
+    });
+    this.pump(entry);
+  }
+
+  override onMessage(conn: Connection, message: WSMessage): void {
+    const entry = this.registry().get(conn.id);
+    if (entry === undefined) return;
+    let json: unknown;
+    try {
+      json = typeof message === 'string' ? JSON.parse(message) : undefined;
+    } catch {
+      this.sendError(entry, 'invalid_json', 'Messages are JSON text');
+      return;
+    }
+    const parsed = ClientMessage.safeParse(json);
+    if (!parsed.success) {
+      this.sendError(
+        entry,
+        'validation_failed',
+        'Expected {type:"ack",cursor} or {type:"received",count,cursor}',
+      );
+      return;
+    }
+    const m = parsed.data;
+    if (m.type === 'received') {
+      const s = entry.state;
+      // After a wake the in-memory count restarts from a checkpoint: never below what was read.
+      entry.sent = Math.max(entry.sent, m.count);
+      s.confirmed = Math.max(s.confirmed, m.count);
+      s.confirmedCursor = Math.max(s.confirmedCursor, m.cursor);
+      if (s.replay !== null) this.pump(entry);
+      else this.save(entry);
+      return;
+    }
+    const { channel } = entry.state.filter;
+    if (channel === undefined) {
+      this.sendError(entry, 'validation_failed', 'Only a channel subscription acknowledges');
+      return;
+    }
+    const acked = Math.min(m.cursor, this.head);
+    const { keyId, role } = entry.state.principal;
+    this.store.saveAck({ connector: keyId, channel, role, cursor: acked, ackedAt: Date.now() });
+    const { behind, lagSeconds } = this.lagAfter(acked);
+    this.send(entry, {
+      type: 'lag',
+      shard: this.shard,
+      acked,
+      head: this.head,
+      behind,
+      lagSeconds,
+    });
+  }
+
+  override onClose(conn: Connection): void {
+    this.entries?.delete(conn.id);
+  }
+
+  override onError(conn: Connection): void {
+    this.entries?.delete(conn.id);
+  }
+
+  override onRequest(): Response {
+    return new Response('StreamHub: connect through GET /v1/stream', { status: 400 });
+  }
+
+  private get shard(): number {
+    return Number(this.name);
+  }
+
+  private subscriptionOf(request: Request) {
+    try {
+      const header = request.headers.get(SUBSCRIPTION_HEADER);
+      const parsed = Subscription.safeParse(header === null ? undefined : JSON.parse(header));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private registry(): Map<string, Entry> {
+    if (this.entries !== undefined) return this.entries;
+    const entries = new Map<string, Entry>();
+    for (const conn of this.getConnections()) {
+      if (conn.state === null) continue; // accepted a moment ago, onConnect not run yet
+      const parsed = ConnState.safeParse(conn.state);
+      if (!parsed.success) {
+        conn.close(CloseCode.restart, 'The hub was upgraded: resume from your cursor');
+        continue;
+      }
+      const state = parsed.data;
+      const sent = Math.max(state.sent, state.confirmed);
+      entries.set(conn.id, { conn, state, sent, key: viewKey(state.filter) });
+    }
+    this.entries = entries;
+    return entries;
+  }
+
+  private fanOut(row: HubRow, previous: HubRow | undefined): void {
+    const rendered = new Map<string, string | null>();
+    for (const entry of this.registry().values()) {
+      const { filter, replay } = entry.state;
+      // A replaying socket gets the row when its scan reaches the row's new cursor.
+      if (replay !== null || !matchesSku(filter, row.sku)) continue;
+      let message = rendered.get(entry.key);
+      if (message === undefined) {
+        const rules = this.rulesNow(filter.channel)?.rules;
+        const view = project(row, filter, rules);
+        const unchanged =
+          previous !== undefined && sameView(view, project(previous, filter, rules));
+        message = unchanged
+          ? null
+          : JSON.stringify({
+              type: 'update',
+              shard: this.shard,
+              ...row,
+              ...view,
+            } satisfies Outgoing);
+        rendered.set(entry.key, message);
+      }
+      if (message === null) continue;
+      if (entry.sent - entry.state.confirmed >= this.window) this.resync(entry);
+      else this.send(entry, message);
+    }
+  }
+
+  /** Sends replay pages while the subscriber keeps up; the last one is followed by caught-up. */
+  private pump(entry: Entry): void {
+    const { filter } = entry.state;
+    let replay: Replay | null = entry.state.replay;
+    while (replay !== null && entry.sent - entry.state.confirmed < PAGES_IN_FLIGHT) {
+      const r: Replay = replay;
+      const batch = this.store.rowsAfter(r.at, PAGE_ROWS);
+      const rules = this.rulesNow(filter.channel)?.rules;
+      const before = r.rulesFrom === null ? undefined : this.rulesAt(filter.channel, r.rulesFrom);
+      const rows = rowsToSend(
+        batch,
+        r,
+        (row) => matchesSku(filter, row.sku) && this.owns(row.sku),
+        (row) => !sameView(project(row, filter, before?.rules), project(row, filter, rules)),
+      );
+      const at = batch.at(-1)?.cursor ?? r.at;
+      if (rows.length > 0) {
+        this.send(entry, {
+          type: 'snapshot',
+          shard: this.shard,
+          cursor: Math.max(r.from, at),
+          rows: rows.map((row) => ({ ...row, ...project(row, filter, rules) })),
+        });
+      }
+      if (batch.length < PAGE_ROWS) {
+        replay = null;
+        this.send(entry, { type: 'caught-up', shard: this.shard, cursor: this.head });
+      } else {
+        replay = { ...r, at };
+      }
+    }
+    entry.state.replay = replay;
+    this.save(entry);
+  }
+
+  private applyRules(rules: ListingRules, source: 'push' | 'subscribe'): void {
+    const versions = this.rules.get(rules.code) ?? [];
+    const current = versions.at(-1);
+    if (current !== undefined) {
+      const newer =
+        rules.updatedAt > current.rules.updatedAt ||
+        (source === 'push' && rules.updatedAt === current.rules.updatedAt);
+      if (!newer || sameListing(current.rules, rules)) return;
+    }
+    // The first version a hub sees is the only one its subscribers can have seen.
+    const fromCursor = current === undefined ? 0 : ++this.head;
+    this.store.addRules(rules, fromCursor);
+    this.rules.set(rules.code, [...versions, { fromCursor, rules }]);
+    if (current === undefined) return;
+    for (const entry of this.registry().values()) {
+      if (entry.state.filter.channel !== rules.code) continue;
+      entry.state.replay = replayAfterRulesChange(
+        entry.state.replay,
+        fromCursor - 1,
+        current.fromCursor,
+      );
+      this.pump(entry);
+    }
+  }
+
+  private rulesNow(channel: string | undefined): RulesVersion | undefined {
+    return channel === undefined ? undefined : this.rules.get(channel)?.at(-1);
+  }
+
+  /** The version of a channel's rules in force at a cursor. */
+  private rulesAt(channel: string | undefined, cursor: number): RulesVersion | undefined {
+    if (channel === undefined) return undefined;
+    return this.rules.get(channel)?.findLast((v) => v.fromCursor <= cursor);
+  }
+
+  /** After a change of STREAM_SHARDS a hub still holds SKUs now published elsewhere. */
+  private owns(sku: string): boolean {
+    return shardOf(sku, Number(this.env.STREAM_SHARDS)) === this.shard;
+  }
+
+  private lagAfter(acked: number) {
+    const behind = Math.max(0, this.head - acked);
+    if (behind === 0) return { behind, pendingSkus: 0, lagSeconds: 0 };
+    const pending = this.store.pendingAfter(acked);
+    const age = pending.oldestChangedAt === null ? 0 : Date.now() - pending.oldestChangedAt;
+    return { behind, pendingSkus: pending.skus, lagSeconds: Math.max(0, age) / 1000 };
+  }
+
+  private send(entry: Entry, message: Outgoing | string): void {
+    try {
+      entry.conn.send(typeof message === 'string' ? message : JSON.stringify(message));
+    } catch {
+      this.entries?.delete(entry.conn.id);
+      return;
+    }
+    entry.sent++;
+    // Checkpoint the count now and then, so that a wake from hibernation resumes close to it.
+    if (entry.sent % Math.max(1, this.window >> 3) === 0) this.save(entry);
+  }
+
+  private sendError(entry: Entry, code: ErrorCode, message: string): void {
+    this.send(entry, { type: 'error', code, message });
+  }
+
+  /** Cuts off a subscriber that stopped reading, telling it to resume from its cursor. */
+  private resync(entry: Entry): void {
+    const reason = `slow consumer: ${this.window} messages unconfirmed; resume from your cursor`;
+    const { confirmedCursor } = entry.state;
+    try {
+      entry.conn.send(
+        JSON.stringify({
+          type: 'resync',
+          shard: this.shard,
+          cursor: confirmedCursor,
+          reason,
+        } satisfies Outgoing),
+      );
+      entry.conn.close(CloseCode.slowConsumer, reason);
+    } catch {
+      // Already gone.
+    }
+    this.entries?.delete(entry.conn.id);
+  }
+
+  private save(entry: Entry): void {
+    entry.state.sent = entry.sent;
+    entry.conn.setState(entry.state);
+  }
+}
