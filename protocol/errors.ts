@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   'version_conflict',
   'idempotency_key_reused',
   'overloaded',
+  'upgrade_required',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

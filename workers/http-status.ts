@@ -23,5 +23,6 @@ export const httpStatus: Record<ErrorCode, ContentfulStatusCode> = {
   version_conflict: 412,
   idempotency_key_reused: 422,
   overloaded: 503,
+  upgrade_required: 426,
   internal: 500,
 };

@@ -6,6 +6,7 @@ import { authenticate } from './auth/authenticate';
 import { docsPage } from './docs-page';
 import { reconcile } from './ledger/reconcile';
 import { batchRoutes } from './routes/batch';
+import { channelLagRoutes } from './routes/channel-lag';
 import { channelRoutes } from './routes/channels';
 import { healthRoutes } from './routes/health';
 import { keyRoutes } from './routes/keys';
@@ -14,6 +15,8 @@ import { locationRoutes } from './routes/locations';
 import { skuImportRoutes } from './routes/sku-import';
 import { skuRoutes } from './routes/skus';
 import { stockRoutes } from './routes/stock';
+import { streamRoutes } from './routes/stream';
+import { pushChannelRules } from './stream/rules';
 
 export { SkuStock } from '../objects/SkuStock';
 export { StreamHub } from '../objects/StreamHub';
@@ -48,7 +51,10 @@ app.use('/v1/*', async (c, next) => {
 });
 
 // Every /v1 route needs an API key except health; /openapi.json, /docs and / are public.
-app.use('/v1/*', except('/v1/health', authenticate));
+// The stream authenticates itself: a refused WebSocket gets a close code and reason, not a 401.
+app.use('/v1/*', except(['/v1/health', '/v1/stream'], authenticate));
+// A channel's new rules go to every stream hub (re-emitting the listed quantities they change).
+app.use('/v1/channels/:code', pushChannelRules);
 
 app.route('/', healthRoutes);
 app.route('/', keyRoutes);
@@ -56,6 +62,8 @@ app.route('/', skuImportRoutes);
 app.route('/', skuRoutes);
 app.route('/', locationRoutes);
 app.route('/', channelRoutes);
+app.route('/', channelLagRoutes);
+app.route('/', streamRoutes);
 app.route('/', stockRoutes);
 app.route('/', batchRoutes);
 app.route('/', ledgerRoutes);

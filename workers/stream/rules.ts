@@ -1,0 +1,44 @@
+import type { MiddlewareHandler } from 'hono';
+import { Channel } from '../../protocol/catalog';
+import type { ListingRules } from '../../protocol/stream';
+import type { AppEnv } from '../app';
+import { streamHub } from '../stubs';
+
+/** The part of a channel a hub needs to compute listed quantities. */
+export const listingRules = (c: Channel): ListingRules => ({
+  code: c.code,
+  locations: c.locations,
+  percentage: c.percentage,
+  buffer: c.buffer,
+  maxListed: c.maxListed,
+  endWhen: c.endWhen,
+  updatedAt: c.updatedAt,
+});
+
+/** Every shard number, 0 to STREAM_SHARDS − 1. */
+export const allShards = (env: Env): number[] =>
+  Array.from({ length: Number(env.STREAM_SHARDS) }, (_, shard) => shard);
+
+/**
+ * After a channel is changed, gives every hub its new rules, so the listed quantities they alter
+ * reach the channel's subscribers at once. A hub that misses the push gets the rules with its
+ * next subscription to the channel.
+ */
+export const pushChannelRules: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (c.req.method !== 'PATCH' || c.res.status !== 200) return;
+  const channel = Channel.safeParse(await c.res.clone().json());
+  if (!channel.success) return;
+  const rules = listingRules(channel.data);
+  const pushed = await Promise.allSettled(
+    allShards(c.env).map((shard) => streamHub(c.env, shard).updateRules(rules)),
+  );
+  for (const [shard, result] of pushed.entries()) {
+    if (result.status === 'rejected') {
+      console.error(
+        `channel ${rules.code}: pushing rules to stream hub ${shard} failed`,
+        result.reason,
+      );
+    }
+  }
+};
