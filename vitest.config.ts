@@ -20,6 +20,7 @@ export default defineConfig(async () => {
         'objects/**/*.test.ts',
         'workers/**/*.test.ts',
         'protocol/**/*.test.ts',
+        'client/**/*.test.ts',
       ],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 30_000,
