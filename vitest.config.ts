@@ -10,7 +10,12 @@ export default defineConfig(async () => {
         main: './workers/index.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_KEY: 'test-admin-key' },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_KEY: 'test-admin-key',
+            // A small stream window, so the slow-consumer test needs few messages.
+            STREAM_WINDOW: '40',
+          },
         },
       }),
     ],
