@@ -9,7 +9,11 @@ import {
 import { shardOf } from '../../protocol/shard';
 import type { SkuUpdate } from '../../protocol/sku-update';
 import type { LocationStock } from '../../protocol/stock';
-import { type ServerMessage, ServerMessage as ServerMessageSchema } from '../../protocol/stream';
+import {
+  PONG,
+  type ServerMessage,
+  ServerMessage as ServerMessageSchema,
+} from '../../protocol/stream';
 import worker from '../../workers/index';
 import { streamHub } from '../../workers/stubs';
 import { ADMIN_KEY } from '../support/client';
@@ -77,6 +81,10 @@ export type RawSocket = {
   protocol: string | null;
   /** Every message so far, in order. */
   messages: ServerMessage[];
+  /** Heartbeat answers received. */
+  pongs: () => number;
+  /** Resolves once `check` returns a value (checked on every message). */
+  until: <T>(check: () => T | undefined, what: string) => Promise<T>;
   /** Resolves with the first message (from the start) matching, once it has arrived. */
   waitFor: <T extends ServerMessage>(
     match: (m: ServerMessage) => m is T,
@@ -111,32 +119,38 @@ export const openSocket = async (
       changed();
     });
   });
+  let pongs = 0;
   ws.addEventListener('message', (e) => {
-    messages.push(ServerMessageSchema.parse(JSON.parse(String(e.data))));
+    if (e.data === PONG) pongs++;
+    else messages.push(ServerMessageSchema.parse(JSON.parse(String(e.data))));
     changed();
   });
-  const waitFor = <T extends ServerMessage>(
-    match: (m: ServerMessage) => m is T,
-    what = 'a message',
-  ) =>
+  /** Resolves once `check` returns a value, re-checking on every message and on close. */
+  const until = <T>(check: () => T | undefined, what: string) =>
     within(
       new Promise<T>((resolve) => {
-        const check = () => {
-          const found = messages.find(match);
+        const listener = () => {
+          const found = check();
           if (found === undefined) return;
-          listeners.delete(check);
+          listeners.delete(listener);
           resolve(found);
         };
-        listeners.add(check);
-        check();
+        listeners.add(listener);
+        listener();
       }),
       5_000,
       `${what}; got ${JSON.stringify(messages.map((m) => m.type))}`,
     );
+  const waitFor = <T extends ServerMessage>(
+    match: (m: ServerMessage) => m is T,
+    what = 'a message',
+  ) => until(() => messages.find(match), what);
   return {
     ws,
     protocol: res.headers.get('sec-websocket-protocol'),
     messages,
+    pongs: () => pongs,
+    until,
     waitFor,
     closed,
     send: (m) => ws.send(JSON.stringify(m)),
