@@ -1,7 +1,6 @@
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { type Connection, type ConnectionContext, Server, type WSMessage } from 'partyserver';
-import type { z } from 'zod';
 import type { ErrorCode } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import { SkuUpdate } from '../protocol/sku-update';
@@ -13,15 +12,15 @@ import {
   ListingRules,
   PING,
   PONG,
-  type ServerMessage,
   Subscription,
 } from '../protocol/stream';
-import { ConnState } from './stream-hub/connection-state';
+import type { ConnState } from './stream-hub/connection-state';
 import migrations from './stream-hub/migrations/migrations.js';
 import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './stream-hub/replay';
 import * as schema from './stream-hub/schema';
 import { HubStore, type RulesVersion } from './stream-hub/store';
-import { type HubRow, matchesSku, project, sameView, viewKey } from './stream-hub/view';
+import { type Outgoing, Subscriber } from './stream-hub/subscriber';
+import { type HubRow, matchesSku, project, sameView } from './stream-hub/view';
 
 /** The gateway passes the authorized subscription to the hub in this header. */
 export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
@@ -30,9 +29,6 @@ const DEFAULT_WINDOW = 1000;
 const PAGE_ROWS = 100;
 /** Snapshot pages a subscriber may have unconfirmed: a replay goes at the reader's pace. */
 const PAGES_IN_FLIGHT = 4;
-
-type Entry = { conn: Connection; state: ConnState; sent: number; key: string };
-type Outgoing = z.input<typeof ServerMessage>;
 
 const sameListing = (a: ListingRules, b: ListingRules) =>
   JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
@@ -50,7 +46,7 @@ export class StreamHub extends Server<Env> {
   private head = 0;
   private rules = new Map<string, RulesVersion[]>();
   /** Live sockets by connection id; rebuilt from the runtime's list after hibernation. */
-  private entries: Map<string, Entry> | undefined;
+  private entries: Map<string, Subscriber> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -143,7 +139,7 @@ export class StreamHub extends Server<Env> {
       conn.close(CloseCode.invalid, 'Filter too large to keep with the socket: list fewer SKUs');
       return;
     }
-    const entry: Entry = { conn, state, sent: 0, key: viewKey(filter) };
+    const entry = new Subscriber(conn, state, 0, this.checkpointEvery);
     this.registry().set(conn.id, entry);
     if (filter.channel !== undefined && principal.role === 'connector') {
       const known = this.store.ack(principal.keyId, filter.channel);
@@ -187,13 +183,9 @@ export class StreamHub extends Server<Env> {
     }
     const m = parsed.data;
     if (m.type === 'received') {
-      const s = entry.state;
-      // After a wake the in-memory count restarts from a checkpoint: never below what was read.
-      entry.sent = Math.max(entry.sent, m.count);
-      s.confirmed = Math.max(s.confirmed, m.count);
-      s.confirmedCursor = Math.max(s.confirmedCursor, m.cursor);
-      if (s.replay !== null) this.pump(entry);
-      else this.save(entry);
+      entry.confirm(m.count, m.cursor);
+      if (entry.state.replay !== null) this.pump(entry);
+      else entry.save();
       return;
     }
     const { channel } = entry.state.filter;
@@ -227,6 +219,11 @@ export class StreamHub extends Server<Env> {
     return new Response('StreamHub: connect through GET /v1/stream', { status: 400 });
   }
 
+  /** Sockets save their message count to their attachment every this many messages. */
+  private get checkpointEvery(): number {
+    return Math.max(1, this.window >> 3);
+  }
+
   private get shard(): number {
     return Number(this.name);
   }
@@ -241,19 +238,17 @@ export class StreamHub extends Server<Env> {
     }
   }
 
-  private registry(): Map<string, Entry> {
+  private registry(): Map<string, Subscriber> {
     if (this.entries !== undefined) return this.entries;
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, Subscriber>();
     for (const conn of this.getConnections()) {
       if (conn.state === null) continue; // accepted a moment ago, onConnect not run yet
-      const parsed = ConnState.safeParse(conn.state);
-      if (!parsed.success) {
+      const subscriber = Subscriber.restore(conn, this.checkpointEvery);
+      if (subscriber === undefined) {
         conn.close(CloseCode.restart, 'The hub was upgraded: resume from your cursor');
-        continue;
+      } else {
+        entries.set(conn.id, subscriber);
       }
-      const state = parsed.data;
-      const sent = Math.max(state.sent, state.confirmed);
-      entries.set(conn.id, { conn, state, sent, key: viewKey(state.filter) });
     }
     this.entries = entries;
     return entries;
@@ -282,16 +277,19 @@ export class StreamHub extends Server<Env> {
         rendered.set(entry.key, message);
       }
       if (message === null) continue;
-      if (entry.sent - entry.state.confirmed >= this.window) this.resync(entry);
-      else this.send(entry, message);
+      if (entry.unconfirmed < this.window) this.send(entry, message);
+      else {
+        entry.resync(this.shard, this.window);
+        this.entries?.delete(entry.conn.id);
+      }
     }
   }
 
   /** Sends replay pages while the subscriber keeps up; the last one is followed by caught-up. */
-  private pump(entry: Entry): void {
+  private pump(entry: Subscriber): void {
     const { filter } = entry.state;
     let replay: Replay | null = entry.state.replay;
-    while (replay !== null && entry.sent - entry.state.confirmed < PAGES_IN_FLIGHT) {
+    while (replay !== null && entry.unconfirmed < PAGES_IN_FLIGHT) {
       const r: Replay = replay;
       const batch = this.store.rowsAfter(r.at, PAGE_ROWS);
       const rules = this.rulesNow(filter.channel)?.rules;
@@ -319,7 +317,7 @@ export class StreamHub extends Server<Env> {
       }
     }
     entry.state.replay = replay;
-    this.save(entry);
+    entry.save();
   }
 
   private applyRules(rules: ListingRules, source: 'push' | 'subscribe'): void {
@@ -370,44 +368,11 @@ export class StreamHub extends Server<Env> {
     return { behind, pendingSkus: pending.skus, lagSeconds: Math.max(0, age) / 1000 };
   }
 
-  private send(entry: Entry, message: Outgoing | string): void {
-    try {
-      entry.conn.send(typeof message === 'string' ? message : JSON.stringify(message));
-    } catch {
-      this.entries?.delete(entry.conn.id);
-      return;
-    }
-    entry.sent++;
-    // Checkpoint the count now and then, so that a wake from hibernation resumes close to it.
-    if (entry.sent % Math.max(1, this.window >> 3) === 0) this.save(entry);
+  private send(entry: Subscriber, message: Outgoing | string): void {
+    if (!entry.send(message)) this.entries?.delete(entry.conn.id);
   }
 
-  private sendError(entry: Entry, code: ErrorCode, message: string): void {
+  private sendError(entry: Subscriber, code: ErrorCode, message: string): void {
     this.send(entry, { type: 'error', code, message });
-  }
-
-  /** Cuts off a subscriber that stopped reading, telling it to resume from its cursor. */
-  private resync(entry: Entry): void {
-    const reason = `slow consumer: ${this.window} messages unconfirmed; resume from your cursor`;
-    const { confirmedCursor } = entry.state;
-    try {
-      entry.conn.send(
-        JSON.stringify({
-          type: 'resync',
-          shard: this.shard,
-          cursor: confirmedCursor,
-          reason,
-        } satisfies Outgoing),
-      );
-      entry.conn.close(CloseCode.slowConsumer, reason);
-    } catch {
-      // Already gone.
-    }
-    this.entries?.delete(entry.conn.id);
-  }
-
-  private save(entry: Entry): void {
-    entry.state.sent = entry.sent;
-    entry.conn.setState(entry.state);
   }
 }
