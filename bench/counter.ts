@@ -1,0 +1,130 @@
+// npm run bench:counter [-- --quick | --runs N --seconds S --concurrency C]
+// Holds per second on ONE hot SKU: SkuStock (durable) against MemoryStock (the in-memory ceiling),
+// each measured from inside workerd and end to end over HTTP. See bench/README.md.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { renderTable, runLine, type Summary, summarise } from './counter/report.ts';
+import { createCatalog, SKU, scenarios } from './counter/scenarios.ts';
+import { apiClient } from './lib/api.ts';
+import { configDrift } from './lib/config-drift.ts';
+import type { LoadResult } from './lib/load-result.ts';
+import { filesystemOf, machineInfo } from './lib/machine.ts';
+import { writeResults } from './lib/results.ts';
+import { num } from './lib/table.ts';
+import { startWranglerDev } from './lib/wrangler-dev.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    seconds: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+});
+const positive = (v: string | undefined, fallback: number) => {
+  const n = v === undefined ? fallback : Number(v);
+  if (!(n > 0)) throw new Error(`expected a positive number, got ${v}`);
+  return n;
+};
+const settings = {
+  quick: args.quick,
+  runs: positive(args.runs, args.quick ? 1 : 3),
+  /** Each measured run, per configuration. */
+  seconds: positive(args.seconds, args.quick ? 1 : 8),
+  warmupSeconds: args.quick ? 0.5 : 2,
+  /** Requests in flight: concurrent calls inside the Worker, or autocannon connections. */
+  concurrency: positive(args.concurrency, 16),
+};
+/** A row with more failures than this is reported as broken (exit code 1). */
+const MAX_FAILED_SHARE = 0.01;
+/** Far above any rate seen here, so no run can run a counter dry. */
+const MAX_HOLDS_PER_SECOND = 100_000;
+
+const main = async () => {
+  // Static assets (web/dist, a build output) play no part in the API; the Worker treats ASSETS as optional.
+  const drift = configDrift('wrangler.toml', 'bench/wrangler.toml', ['ASSETS']);
+  if (drift.length > 0) {
+    throw new Error(
+      `bench/wrangler.toml no longer mirrors wrangler.toml:\n  ${drift.join('\n  ')}`,
+    );
+  }
+  const key = `bench_${randomBytes(24).toString('hex')}`;
+  const started = Date.now();
+  const machineBefore = machineInfo();
+  console.log(
+    `bench:counter${settings.quick ? ' (quick)' : ''}: ${settings.runs} run(s) x ${settings.seconds} s per row, ${settings.concurrency} in flight`,
+  );
+  const server = await startWranglerDev({
+    config: 'bench/wrangler.toml',
+    vars: { ADMIN_KEY: key },
+    logLevel: process.env.BENCH_WRANGLER_LOG === 'info' ? 'info' : 'warn',
+  });
+  const stateFs = filesystemOf(server.persistTo);
+  const since = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  console.log(`  ready after ${since()}; state in ${server.persistTo} (${stateFs})`);
+  try {
+    const api = apiClient(server.url, key);
+    await createCatalog(api);
+    const all = scenarios({
+      url: server.url,
+      key,
+      api,
+      concurrency: settings.concurrency,
+      unitsPerRun: Math.ceil(MAX_HOLDS_PER_SECOND * settings.seconds),
+    });
+    for (const s of all) {
+      await s.prepare();
+      await s.run(settings.warmupSeconds);
+    }
+    console.log(`  warmed up after ${since()}`);
+    // Runs interleave (a b c d e, a b c d e, ...) so drift on a shared machine hits every row.
+    const results = new Map<string, LoadResult[]>(all.map((s) => [s.id, []]));
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const s of all) {
+        await s.prepare();
+        const r = await s.run(settings.seconds);
+        results.get(s.id)?.push(r);
+        console.log(runLine(run, s, r));
+      }
+    }
+    const summaries = all.map((s) => summarise(s, results.get(s.id) ?? []));
+    const median = (id: string) => summaries.find((s) => s.id === id)?.perSecond.median ?? NaN;
+    const ratios = { insideWorkerd: median('a') / median('b'), http: median('c') / median('d') };
+    console.log(`\n${renderTable(summaries)}\n`);
+    console.log(
+      `durable/memory (median holds/s): inside workerd ${num(ratios.insideWorkerd, 3)}, over HTTP ${num(ratios.http, 3)}\n` +
+        'Latency: median of the runs [min-max]; inside workerd the clock moves only across I/O (whole ms).\n' +
+        '(e) counts requests/s of a route that does nothing: the ceiling of the wrangler dev proxy.',
+    );
+    const path = await writeResults(settings.quick ? 'counter-quick' : 'counter', {
+      bench: 'counter',
+      settings,
+      sku: SKU,
+      startedAt: new Date(started).toISOString(),
+      wallSeconds: (Date.now() - started) / 1000,
+      machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
+      stateFilesystem: stateFs,
+      ratios,
+      summaries,
+    });
+    console.log(`Results: ${path}`);
+    reportFailures(summaries);
+  } catch (error) {
+    console.error(`--- wrangler log (last lines) ---\n${server.logTail(40)}`);
+    throw error;
+  } finally {
+    await server.stop();
+  }
+};
+
+const reportFailures = (summaries: readonly Summary[]) => {
+  for (const s of summaries.filter((s) => s.failed > 0)) {
+    const broken = s.failed > s.requests * MAX_FAILED_SHARE || s.perSecond.min === 0;
+    console.error(
+      `${broken ? 'BROKEN' : 'note'}: (${s.id}) ${s.failed} of ${s.requests} requests failed ${JSON.stringify(s.errors)}`,
+    );
+    if (broken) process.exitCode = 1;
+  }
+};
+
+await main();
