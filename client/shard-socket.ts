@@ -150,6 +150,19 @@ export class ShardSocket {
         this.queue(event, () => this.consume(generation, m.cursor, false));
         return;
       }
+      case 'updates': {
+        this.received = m.cursor;
+        const rows = m.rows.filter(this.o.isNew);
+        rows.forEach((row, i) => {
+          const last = i === rows.length - 1;
+          this.queue({ type: 'update', shard, replay: false, ...row }, () => {
+            if (last) this.consume(generation, m.cursor, false);
+          });
+        });
+        if (rows.length === 0)
+          this.queue(undefined, () => this.consume(generation, m.cursor, false));
+        return;
+      }
       case 'lag':
         this.queue({ ...m }, () => this.consume(generation, undefined, false));
         return;

@@ -12,15 +12,18 @@ import {
   ListingRules,
   PING,
   PONG,
+  type StreamFilter,
+  type StreamRow,
   Subscription,
 } from '../protocol/stream';
 import type { ConnState } from './stream-hub/connection-state';
 import migrations from './stream-hub/migrations/migrations.js';
+import { type Change, PendingChanges } from './stream-hub/pending';
 import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './stream-hub/replay';
 import * as schema from './stream-hub/schema';
 import { HubStore, type RulesVersion } from './stream-hub/store';
 import { type Outgoing, Subscriber } from './stream-hub/subscriber';
-import { type HubRow, matchesSku, project, sameView } from './stream-hub/view';
+import { matchesSku, project, sameView } from './stream-hub/view';
 
 /** The gateway passes the authorized subscription to the hub in this header. */
 export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
@@ -29,6 +32,13 @@ const DEFAULT_WINDOW = 1000;
 const PAGE_ROWS = 100;
 /** Snapshot pages a subscriber may have unconfirmed: a replay goes at the reader's pace. */
 const PAGES_IN_FLIGHT = 4;
+/**
+ * After a fan-out of n messages the next waits n × this (at most MAX_FAN_OUT_GAP_MS): a hub with
+ * many subscribers batches more and spends a bounded share of its thread sending, while one with
+ * a few sends every change at once.
+ */
+const FAN_OUT_GAP_PER_MESSAGE_MS = 0.02;
+const MAX_FAN_OUT_GAP_MS = 50;
 
 const sameListing = (a: ListingRules, b: ListingRules) =>
   JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
@@ -47,6 +57,9 @@ export class StreamHub extends Server<Env> {
   private rules = new Map<string, RulesVersion[]>();
   /** Live sockets by connection id; rebuilt from the runtime's list after hibernation. */
   private entries: Map<string, Subscriber> | undefined;
+  private readonly pending = new PendingChanges();
+  private flushScheduled = false;
+  private nextFanOutAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -77,7 +90,16 @@ export class StreamHub extends Server<Env> {
     }
     const cursor = ++this.head;
     this.store.putRow(u, cursor, Date.now());
-    this.fanOut({ sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations }, previous);
+    this.pending.add(
+      { sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations },
+      previous,
+    );
+    // Fan out once the publishes already queued are stored: alone, a change goes out at once;
+    // in a burst, each subscriber gets one message with the newest state of every SKU.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => this.fanOut(), Math.max(0, this.nextFanOutAt - Date.now()));
+    }
   }
 
   /** A channel's rules changed: re-send the listed quantities they alter to its subscribers. */
@@ -129,6 +151,7 @@ export class StreamHub extends Server<Env> {
       principal,
       filter,
       replay,
+      since: 0,
       sent: 0,
       confirmed: 0,
       confirmedCursor: from,
@@ -254,35 +277,62 @@ export class StreamHub extends Server<Env> {
     return entries;
   }
 
-  private fanOut(row: HubRow, previous: HubRow | undefined): void {
-    const rendered = new Map<string, string | null>();
+  /** Sends the pending changes to every live subscriber whose view they change. */
+  private fanOut(): void {
+    this.flushScheduled = false;
+    const changes = this.pending.take();
+    const first = changes[0]?.row.cursor;
+    if (first === undefined) return;
+    const views = new Map<string, (StreamRow | null)[]>();
+    const messages = new Map<string, string | null>();
+    let sent = 0;
     for (const entry of this.registry().values()) {
-      const { filter, replay } = entry.state;
-      // A replaying socket gets the row when its scan reaches the row's new cursor.
-      if (replay !== null || !matchesSku(filter, row.sku)) continue;
-      let message = rendered.get(entry.key);
+      const { filter, replay, since } = entry.state;
+      // A replaying socket gets the rows when its scan reaches their cursors.
+      if (replay !== null) continue;
+      // A socket that went live after some of these rows were stored had them in its replay.
+      const cacheable = since < first;
+      let message = cacheable ? messages.get(entry.filterKey) : undefined;
       if (message === undefined) {
-        const rules = this.rulesNow(filter.channel)?.rules;
-        const view = project(row, filter, rules);
-        const unchanged =
-          previous !== undefined && sameView(view, project(previous, filter, rules));
-        message = unchanged
-          ? null
-          : JSON.stringify({
-              type: 'update',
-              shard: this.shard,
-              ...row,
-              ...view,
-            } satisfies Outgoing);
-        rendered.set(entry.key, message);
+        let rendered = views.get(entry.key);
+        if (rendered === undefined) {
+          rendered = changes.map((c) => this.render(c, filter));
+          views.set(entry.key, rendered);
+        }
+        const rows = rendered.filter(
+          (r): r is StreamRow => r !== null && r.cursor > since && matchesSku(filter, r.sku),
+        );
+        message = this.updateMessage(rows);
+        if (cacheable) messages.set(entry.filterKey, message);
       }
       if (message === null) continue;
+      sent++;
       if (entry.unconfirmed < this.window) this.send(entry, message);
       else {
         entry.resync(this.shard, this.window);
         this.entries?.delete(entry.conn.id);
       }
     }
+    const gap = Math.min(MAX_FAN_OUT_GAP_MS, sent * FAN_OUT_GAP_PER_MESSAGE_MS);
+    this.nextFanOutAt = Date.now() + gap;
+  }
+
+  /** A change as a subscriber with this filter sees it, or null when its view did not change. */
+  private render({ row, previous }: Change, filter: StreamFilter): StreamRow | null {
+    const rules = this.rulesNow(filter.channel)?.rules;
+    const view = project(row, filter, rules);
+    if (previous !== undefined && sameView(view, project(previous, filter, rules))) return null;
+    return { ...row, ...view };
+  }
+
+  private updateMessage(rows: StreamRow[]): string | null {
+    const [only] = rows;
+    if (only === undefined) return null;
+    const shard = this.shard;
+    if (rows.length === 1)
+      return JSON.stringify({ type: 'update', shard, ...only } satisfies Outgoing);
+    const cursor = rows.reduce((max, r) => Math.max(max, r.cursor), 0);
+    return JSON.stringify({ type: 'updates', shard, cursor, rows } satisfies Outgoing);
   }
 
   /** Sends replay pages while the subscriber keeps up; the last one is followed by caught-up. */
@@ -311,6 +361,7 @@ export class StreamHub extends Server<Env> {
       }
       if (batch.length < PAGE_ROWS) {
         replay = null;
+        entry.state.since = this.head;
         this.send(entry, { type: 'caught-up', shard: this.shard, cursor: this.head });
       } else {
         replay = { ...r, at };

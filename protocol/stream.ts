@@ -92,6 +92,14 @@ export const CaughtUpMessage = z.object({
   cursor: Cursor,
 });
 export const UpdateMessage = StreamRow.extend({ type: z.literal('update'), shard: Shard });
+/** Several changes at once: what a busy hub sends instead of one `update` each. */
+export const UpdatesMessage = z.object({
+  type: z.literal('updates'),
+  shard: Shard,
+  /** The highest cursor of the rows: resume here. */
+  cursor: Cursor,
+  rows: z.array(StreamRow),
+});
 /** The answer to an `ack`: how far behind the acknowledging connector is on this shard. */
 export const LagMessage = z.object({
   type: z.literal('lag'),
@@ -120,6 +128,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SnapshotMessage,
   CaughtUpMessage,
   UpdateMessage,
+  UpdatesMessage,
   LagMessage,
   ResyncMessage,
   ErrorMessage,

@@ -10,6 +10,8 @@ export const ConnState = z.object({
   principal: Subscription.shape.principal,
   filter: Subscription.shape.filter,
   replay: Replay.nullable(),
+  /** The cursor the socket went live at: later fan-outs skip rows its replay already sent. */
+  since: z.number().int().min(0),
   /** Messages sent on this socket, as of the last checkpoint. */
   sent: z.number().int().min(0),
   /** Messages the subscriber said it consumed, and the cursor it had reached then. */

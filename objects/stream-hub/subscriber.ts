@@ -13,6 +13,8 @@ export type Outgoing = z.input<typeof ServerMessage>;
 export class Subscriber {
   /** Subscribers with the same key see the same rendering of a row. */
   readonly key: string;
+  /** Subscribers with the same filter get the same messages. */
+  readonly filterKey: string;
 
   constructor(
     readonly conn: Connection,
@@ -21,6 +23,7 @@ export class Subscriber {
     private readonly checkpointEvery: number,
   ) {
     this.key = viewKey(state.filter);
+    this.filterKey = JSON.stringify(state.filter);
   }
 
   /** The subscriber of a socket that survived hibernation, or undefined if its state is unreadable. */

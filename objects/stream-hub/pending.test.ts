@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { PendingChanges } from './pending';
+import type { HubRow } from './view';
+
+const row = (sku: string, seq: number, cursor: number): HubRow => ({
+  sku,
+  seq,
+  at: '2026-11-22T00:00:00.000Z',
+  cursor,
+  locations: [],
+});
+
+describe('PendingChanges', () => {
+  it('keeps the newest state of each SKU and the state before the first pending change', () => {
+    const pending = new PendingChanges();
+    pending.add(row('A', 2, 10), row('A', 1, 3));
+    pending.add(row('B', 1, 11), undefined);
+    pending.add(row('A', 3, 12), row('A', 2, 10));
+    expect(pending.take()).toEqual([
+      { row: row('B', 1, 11), previous: undefined },
+      { row: row('A', 3, 12), previous: row('A', 1, 3) },
+    ]);
+    expect(pending.take()).toEqual([]);
+  });
+});
