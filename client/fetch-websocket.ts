@@ -3,6 +3,29 @@
 
 type Fetch = (request: Request) => Promise<Response>;
 
+/** The server end's peer a Workers fetch answers a 101 with (`response.webSocket`). */
+type UpgradedSocket = {
+  accept(): void;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+};
+
+/** Reads `webSocket` off a Workers Response without Workers-only types (the client also runs in Node and browsers). */
+const isUpgradedSocket = (ws: unknown): ws is UpgradedSocket =>
+  typeof ws === 'object' &&
+  ws !== null &&
+  ['accept', 'send', 'close', 'addEventListener'].every(
+    (m) => typeof Reflect.get(ws, m) === 'function',
+  );
+
+const upgradedSocket = (res: Response): UpgradedSocket | undefined => {
+  const ws: unknown = Reflect.get(res, 'webSocket');
+  return isUpgradedSocket(ws) ? ws : undefined;
+};
+
+const field = (event: Event, name: string): unknown => Reflect.get(event, name);
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
@@ -30,7 +53,7 @@ export const fetchWebSocket = (fetch: Fetch) =>
     extensions = '';
     binaryType = 'blob';
     bufferedAmount = 0;
-    private socket: WebSocket | undefined;
+    private socket: UpgradedSocket | undefined;
     private closeRequested: { code: number; reason?: string } | undefined;
 
     constructor(
@@ -63,8 +86,8 @@ export const fetchWebSocket = (fetch: Fetch) =>
     }
 
     private opened(res: Response): void {
-      const socket = res.webSocket;
-      if (res.status !== 101 || socket === null) {
+      const socket = upgradedSocket(res);
+      if (res.status !== 101 || socket === undefined) {
         void res.body?.cancel();
         this.failed(`upgrade answered ${res.status}`);
         return;
@@ -73,12 +96,14 @@ export const fetchWebSocket = (fetch: Fetch) =>
       this.socket = socket;
       this.protocol = res.headers.get('sec-websocket-protocol') ?? '';
       socket.addEventListener('message', (e) => {
-        this.dispatchEvent(new MessageEvent('message', { data: e.data }));
+        const data = field(e, 'data');
+        const payload = data instanceof ArrayBuffer ? data : String(data);
+        this.dispatchEvent(new MessageEvent('message', { data: payload }));
       });
       socket.addEventListener('close', (e) => {
         if (this.readyState === CLOSED) return;
         this.readyState = CLOSED;
-        this.dispatchEvent(closeEvent(e.code, e.reason));
+        this.dispatchEvent(closeEvent(Number(field(e, 'code')), String(field(e, 'reason') ?? '')));
       });
       socket.addEventListener('error', () => this.dispatchEvent(new Event('error')));
       if (this.closeRequested !== undefined) {

@@ -14,6 +14,8 @@ export type StreamOptions = {
   prefix?: string;
   /** Where to resume, per shard (from `cursors()` of an earlier stream); a snapshot otherwise. */
   cursor?: ShardCursors;
+  /** Only these shards (e.g. one connector process per shard); all the filter touches otherwise. */
+  shards?: number[];
 };
 
 export type StreamConfig = {
@@ -123,12 +125,13 @@ export class StockStream implements AsyncIterable<StreamEvent> {
 
   private open(count: number): void {
     if (this.end !== undefined) return;
-    const { skus } = this.options;
+    const { skus, shards } = this.options;
     this.shardCount = count;
-    this.shards =
+    const touched =
       skus === undefined
         ? Array.from({ length: count }, (_, i) => i)
         : [...new Set(skus.map((sku) => shardOf(sku, count)))].sort((a, b) => a - b);
+    this.shards = shards === undefined ? touched : touched.filter((s) => shards.includes(s));
     const base = this.config.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '');
     this.sockets = this.shards.map(
       (shard) =>
