@@ -1,4 +1,5 @@
 // Bindings of the Worker (wrangler.toml) and the test-only ones (vitest.config.ts).
+import type { Checkout } from './objects/Checkout';
 import type { SkuStock } from './objects/SkuStock';
 import type { StreamHub } from './objects/StreamHub';
 
@@ -10,6 +11,7 @@ declare global {
     interface Env {
       DB: D1Database;
       SkuStock: DurableObjectNamespace<SkuStock>;
+      Checkout: DurableObjectNamespace<Checkout>;
       StreamHub: DurableObjectNamespace<StreamHub>;
       STREAM_SHARDS: string;
       /** Messages a stream subscriber may leave unconfirmed before it is told to resync (default 1000). */

@@ -18,6 +18,7 @@ import { stockRoutes } from './routes/stock';
 import { streamRoutes } from './routes/stream';
 import { pushChannelRules } from './stream/rules';
 
+export { Checkout } from '../objects/Checkout';
 export { SkuStock } from '../objects/SkuStock';
 export { StreamHub } from '../objects/StreamHub';
 

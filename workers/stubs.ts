@@ -1,5 +1,8 @@
 /** Every Durable Object stub the Worker uses comes from here. */
 export const skuStock = (env: Env, sku: string) => env.SkuStock.get(env.SkuStock.idFromName(sku));
+/** One cart's Checkout object; the name is the reservation id. */
+export const checkout = (env: Env, reservationId: string) =>
+  env.Checkout.get(env.Checkout.idFromName(reservationId));
 /** The StreamHub of one shard (protocol/shard.ts `shardOf`); the name is the shard number. */
 export const streamHub = (env: Env, shard: number) =>
   env.StreamHub.get(env.StreamHub.idFromName(String(shard)));

@@ -1,0 +1,193 @@
+import { DurableObject } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import { err, ok, type Result } from '../protocol/errors';
+import type { ReservationView } from '../protocol/reservations';
+import type { Cart, OpKind } from './checkout/cart';
+import { CommitInput, ExtendInput, OpMeta, ReserveInput } from './checkout/input';
+import migrations from './checkout/migrations/migrations.js';
+import { drive, type Ports, Unsettled } from './checkout/runner';
+import { guard, newCart, nextAlarm, RESUME_DELAY_MS, startOp } from './checkout/saga';
+import * as schema from './checkout/schema';
+import { callStock, readStock, type StockCallSeam } from './checkout/stock-calls';
+import { CartStore } from './checkout/store';
+import { cartView } from './checkout/views';
+
+const LIFECYCLE_TARGET = { commit: 'committed', release: 'released', extend: 'held' } as const;
+
+/** A reservation's answer; `replayed` marks one given again for the same reservation id. */
+export type ReserveResult = Result<ReservationView> & { replayed?: boolean };
+
+/**
+ * One cart (name = reservation id): holds every line on its SkuStock or none, and commits,
+ * extends, releases and expires them together. Each step of the saga is saved before its calls
+ * go out; the alarm resumes a step the object did not finish (DESIGN.md §3).
+ */
+export class Checkout extends DurableObject<Env> {
+  private readonly store: CartStore;
+  private cart: Cart | undefined;
+  private alarmAt: number | null = null;
+  /** Ops on the cart run one at a time, in arrival order; reads do not wait. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Test seam: awaited around each SkuStock call a saga sends (crash tests stop it there). */
+  readonly seam: StockCallSeam = {};
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new CartStore(drizzle(ctx.storage, { schema }));
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(drizzle(ctx.storage), migrations);
+      this.cart = this.store.load();
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Holds the whole cart or nothing. The same reservation id again replays the first answer. */
+  async reserve(input: unknown): Promise<ReserveResult> {
+    const parsed = ReserveInput.parse(input);
+    return this.exclusive(async () => {
+      const existing = this.cart;
+      if (existing) {
+        if (existing.input.request !== parsed.request) {
+          return err(
+            'idempotency_key_reused',
+            `Reservation ${parsed.reservationId} was made with another request under this idempotency key`,
+            { reservationId: parsed.reservationId },
+          );
+        }
+        const done = await this.run(existing);
+        return { ...(done.ok ? this.reserveAnswer(done.value, true) : done), replayed: true };
+      }
+      // Kept in memory only until the plan is saved: nothing is held before that, so a crash
+      // while reading stock loses nothing, and it spares every cart one storage write.
+      this.cart = newCart(parsed, Date.now());
+      const done = await this.run(this.cart);
+      return done.ok ? this.reserveAnswer(done.value, false) : done;
+    });
+  }
+
+  /** Commits every hold of the cart (reserved → committed), or none. */
+  async commit(input: unknown): Promise<Result<ReservationView>> {
+    const { actor, channels, ref } = CommitInput.parse(input);
+    return this.lifecycle('commit', actor, channels, ref === undefined ? {} : { ref });
+  }
+
+  /** Releases every hold of the cart. */
+  async release(input: unknown): Promise<Result<ReservationView>> {
+    const { actor, channels } = OpMeta.parse(input);
+    return this.lifecycle('release', actor, channels, {});
+  }
+
+  /** Moves the cart's deadline to `ttlSeconds` from now, on every hold. */
+  async extend(input: unknown): Promise<Result<ReservationView>> {
+    const { actor, channels, ttlSeconds } = ExtendInput.parse(input);
+    const deadline = Date.now() + ttlSeconds * 1000;
+    return this.lifecycle('extend', actor, channels, { ttlSeconds, deadline });
+  }
+
+  /** The cart: status, lines and where each is held, expiry. */
+  async view(input: unknown): Promise<Result<ReservationView>> {
+    const { channels } = OpMeta.pick({ channels: true }).parse(input);
+    const cart = this.cart;
+    if (!cart) return err('not_found', 'No such reservation');
+    if (channels !== null && !channels.includes(cart.input.channel.code)) {
+      return err(
+        'forbidden',
+        `This key may not read reservations of channel ${cart.input.channel.code}`,
+      );
+    }
+    return ok(cartView(cart, Date.now()));
+  }
+
+  /** Resumes an op a crash interrupted, or expires the cart at its deadline. */
+  override async alarm(): Promise<void> {
+    await this.exclusive(async () => {
+      this.alarmAt = null;
+      const cart = this.cart;
+      if (!cart) return;
+      const now = Date.now();
+      if (cart.op) await this.run(cart);
+      else if (cart.status === 'held' && cart.expiresAt !== null && now >= cart.expiresAt) {
+        await this.run(this.save(startOp(cart, 'expire', 'system', now)));
+      } else this.arm(cart);
+    });
+  }
+
+  private async lifecycle(
+    kind: Extract<OpKind, 'commit' | 'release' | 'extend'>,
+    actor: string,
+    channels: string[] | null,
+    fields: { ref?: string; ttlSeconds?: number; deadline?: number },
+  ): Promise<Result<ReservationView>> {
+    return this.exclusive(async () => {
+      if (!this.cart) return err('not_found', 'No such reservation');
+      // An op a crash left unfinished completes before the next one starts.
+      const settled = await this.run(this.cart);
+      if (!settled.ok) return settled;
+      const now = Date.now();
+      const allowed = guard(settled.value, kind, now, channels);
+      if (!allowed.ok) return allowed;
+      if (allowed.value === 'done') return ok(cartView(settled.value, now, true));
+      const done = await this.run(this.save(startOp(settled.value, kind, actor, now, fields)));
+      if (!done.ok) return done;
+      const cart = done.value;
+      if (cart.status !== LIFECYCLE_TARGET[kind]) {
+        return {
+          ok: false,
+          error: cart.failure ?? {
+            code: 'internal',
+            message: `Reservation ${kind} did not finish`,
+          },
+        };
+      }
+      return ok(cartView(cart, Date.now()));
+    });
+  }
+
+  private reserveAnswer(cart: Cart, replayed: boolean): ReserveResult {
+    if (cart.heldAt === null && cart.failure !== null) return { ok: false, error: cart.failure };
+    return ok(cartView(cart, Date.now(), replayed));
+  }
+
+  /** Drives the cart's op in flight, if any, to its end. */
+  private async run(cart: Cart): Promise<Result<Cart>> {
+    try {
+      return ok(await drive(cart, this.ports()));
+    } catch (e) {
+      if (!(e instanceof Unsettled)) throw e;
+      const c = this.cart;
+      // Try again a little later rather than at once: the SKU that did not answer may be down.
+      if (c?.op) this.save({ ...c, op: { ...c.op, resumeAt: Date.now() + RESUME_DELAY_MS } });
+      return err('overloaded', e.message);
+    }
+  }
+
+  private ports(): Ports {
+    return {
+      now: () => Date.now(),
+      save: (c) => this.save(c),
+      readStock: (skus) => readStock(this.env, skus),
+      call: (calls, actor) => callStock(this.env, calls, actor, this.seam),
+    };
+  }
+
+  private save(cart: Cart): Cart {
+    this.store.save(cart);
+    this.cart = cart;
+    this.arm(cart);
+    return cart;
+  }
+
+  private arm(cart: Cart): void {
+    const at = nextAlarm(cart);
+    if (at === this.alarmAt) return;
+    this.alarmAt = at;
+    void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at));
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
