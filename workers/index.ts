@@ -10,6 +10,7 @@ import { channelLagRoutes } from './routes/channel-lag';
 import { channelRoutes } from './routes/channels';
 import { healthRoutes } from './routes/health';
 import { keyRoutes } from './routes/keys';
+import { kitRoutes } from './routes/kits';
 import { ledgerRoutes } from './routes/ledger';
 import { locationRoutes } from './routes/locations';
 import { skuImportRoutes } from './routes/sku-import';
@@ -66,6 +67,7 @@ app.route('/', channelRoutes);
 app.route('/', channelLagRoutes);
 app.route('/', streamRoutes);
 app.route('/', stockRoutes);
+app.route('/', kitRoutes);
 app.route('/', batchRoutes);
 app.route('/', ledgerRoutes);
 

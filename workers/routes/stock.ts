@@ -29,6 +29,7 @@ import {
   TransferOutCommand,
 } from '../../protocol/stock';
 import { type AppEnv, createApp } from '../app';
+import { refuseKitHold } from '../catalog/kits';
 import { parseOr, readJson } from '../parse';
 import { bearer, errorResponses, json } from '../route-docs';
 import { prepareCommand } from '../stock/prepare';
@@ -72,6 +73,7 @@ const documentMovement = (
 /** Sends one command to its SKU's counter and renders the outcome. */
 const applyCommand = async (c: Context<AppEnv>, sku: string, raw: Command, created: boolean) => {
   const { command, scope } = await prepareCommand(c.env, c.get('principal'), raw);
+  if (command.op === 'hold') await refuseKitHold(c.env, sku);
   const key = parseOr(
     IdempotencyHeader,
     { 'idempotency-key': c.req.header('idempotency-key') },

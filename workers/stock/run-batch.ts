@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Failure } from '../../protocol/errors';
 import type { Command, LineOutcome } from '../../protocol/stock';
 import type { AppEnv } from '../app';
+import { refuseKitHold } from '../catalog/kits';
 import { mapLimited } from '../concurrency';
 import { skuStock } from '../stubs';
 import type { Scope } from './authorize';
@@ -24,6 +25,7 @@ export const runBatch = async (c: Context<AppEnv>, lines: readonly Line[], batch
     let prepared: Awaited<ReturnType<typeof prepareCommand>>;
     try {
       prepared = await prepareCommand(c.env, principal, raw);
+      if (raw.op === 'hold') await refuseKitHold(c.env, sku);
     } catch (e) {
       if (!(e instanceof Failure)) throw e;
       throw new Failure({
