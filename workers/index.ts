@@ -13,6 +13,7 @@ import { keyRoutes } from './routes/keys';
 import { kitRoutes } from './routes/kits';
 import { ledgerRoutes } from './routes/ledger';
 import { locationRoutes } from './routes/locations';
+import { reservationRoutes } from './routes/reservations';
 import { skuImportRoutes } from './routes/sku-import';
 import { skuRoutes } from './routes/skus';
 import { stockRoutes } from './routes/stock';
@@ -68,6 +69,7 @@ app.route('/', channelLagRoutes);
 app.route('/', streamRoutes);
 app.route('/', stockRoutes);
 app.route('/', kitRoutes);
+app.route('/', reservationRoutes);
 app.route('/', batchRoutes);
 app.route('/', ledgerRoutes);
 

@@ -1,0 +1,133 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { type Result, unwrap } from '../../protocol/errors';
+import {
+  CommitRequest,
+  ExtendRequest,
+  MAX_CART_LINES,
+  ReleaseRequest,
+  ReservationId,
+  ReservationRequest,
+  ReservationView,
+} from '../../protocol/reservations';
+import { IdempotencyKey } from '../../protocol/stock';
+import { createApp } from '../app';
+import { parseOr, readJson } from '../parse';
+import { checkLineCount, prepareReservation, reservationScope } from '../reservations/prepare';
+import { bearer, errorResponses, json } from '../route-docs';
+import { checkout } from '../stubs';
+
+const IdParam = z.object({ id: ReservationId });
+const IdempotencyHeader = z.object({
+  'idempotency-key': IdempotencyKey.optional().openapi({
+    description:
+      'A retry with the same key (per channel) answers the first result; with another cart it is refused',
+  }),
+});
+
+export const reservationRoutes = createApp();
+
+reservationRoutes.openAPIRegistry.registerPath(
+  createRoute({
+    method: 'post',
+    path: '/v1/reservations',
+    summary: 'Reserve a whole cart: every line held, or none',
+    description:
+      `1 to ${MAX_CART_LINES} lines, one per SKU. Lines are held at the channel's locations only: ` +
+      'one location that ships the whole cart is preferred (the nearest, or the first by channel ' +
+      'priority), else the fewest shipments; a line is split across locations only if the ' +
+      'channel allows it and no single location can serve it. A kit line holds its components. ' +
+      'If any line is short nothing is held and the error lists each short line with what is ' +
+      'available where (insufficient_stock, `details.lines`).',
+    tags: ['reservations'],
+    security: bearer,
+    request: { headers: IdempotencyHeader, body: { required: true, ...json(ReservationRequest) } },
+    responses: {
+      201: { description: 'Every line is held', ...json(ReservationView) },
+      200: {
+        description: 'A replay of the first answer to this idempotency key',
+        ...json(ReservationView),
+      },
+      ...errorResponses(400, 401, 403, 404, 409, 413, 422),
+    },
+  }),
+);
+
+// Hand-rolled rather than `.openapi()`: too_many_lines must be answered before the lines are
+// parsed, with its own code, which the shared validation hook cannot give.
+reservationRoutes.post('/v1/reservations', async (c) => {
+  const body = await readJson(c);
+  if (typeof body === 'object' && body !== null && 'lines' in body && Array.isArray(body.lines)) {
+    checkLineCount(body.lines.length);
+  }
+  const request = parseOr(ReservationRequest, body, 'json');
+  const key = parseOr(
+    IdempotencyHeader,
+    { 'idempotency-key': c.req.header('idempotency-key') },
+    'header',
+  )['idempotency-key'];
+  const input = await prepareReservation(c.env, c.get('principal'), request, key);
+  const result = await checkout(c.env, input.reservationId).reserve(input);
+  if (result.replayed) c.header('idempotent-replayed', 'true');
+  return c.json(unwrap(result), result.replayed ? 200 : 201);
+});
+
+reservationRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/reservations/{id}',
+    summary: 'A reservation: status, lines, where each is held and why, expiry',
+    tags: ['reservations'],
+    security: bearer,
+    request: { params: IdParam },
+    responses: {
+      200: { description: 'The reservation', ...json(ReservationView) },
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  async (c) => {
+    const channels = reservationScope(c.get('principal'), false);
+    const result = await checkout(c.env, c.req.valid('param').id).view({ channels });
+    return c.json(unwrap(result), 200);
+  },
+);
+
+const lifecycle = [
+  ['commit', CommitRequest, 'Commit every hold of the cart: the order is placed'],
+  ['release', ReleaseRequest, 'Release every hold of the cart'],
+  ['extend', ExtendRequest, 'Extend every hold of the cart: it now expires ttlSeconds from now'],
+] as const;
+
+for (const [op, schema, summary] of lifecycle) {
+  reservationRoutes.openapi(
+    createRoute({
+      method: 'post',
+      path: `/v1/reservations/{id}/${op}`,
+      summary,
+      description:
+        'All holds or none: a hold that expired meanwhile undoes the others (hold_expired). ' +
+        'Repeating a commit or a release that succeeded answers the reservation again.',
+      tags: ['reservations'],
+      security: bearer,
+      request: { params: IdParam, body: { required: op === 'extend', ...json(schema) } },
+      responses: {
+        200: { description: 'The reservation', ...json(ReservationView) },
+        ...errorResponses(400, 401, 403, 404, 409, 410),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const channels = reservationScope(principal, true);
+      const { id } = c.req.valid('param');
+      const stub = checkout(c.env, id);
+      const meta = { actor: principal.keyId, channels };
+      const body: Record<string, unknown> = c.req.valid('json') ?? {};
+      const result: Result<ReservationView> =
+        op === 'commit'
+          ? await stub.commit({ ...meta, ...body })
+          : op === 'extend'
+            ? await stub.extend({ ...meta, ...body })
+            : await stub.release(meta);
+      return c.json(unwrap(result), 200);
+    },
+  );
+}
