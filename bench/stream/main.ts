@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { apiClient } from '../lib/api.ts';
-import { httpLoad } from '../lib/http-load.ts';
 import type { LoadResult } from '../lib/load-result.ts';
 import { filesystemOf, machineInfo } from '../lib/machine.ts';
 import { writeResults } from '../lib/results.ts';
@@ -13,8 +12,9 @@ import { spread, summarize } from '../lib/stats.ts';
 import { startWranglerDev } from '../lib/wrangler-dev.ts';
 import { createCatalog } from './catalog.ts';
 import { driveChanges } from './changes.ts';
+import { type HoldTarget, holdsInsideWorkerd, holdsOverHttp } from './holds.ts';
+import { SubscriberPool } from './pool.ts';
 import { type LatencyRun, renderReport } from './report.ts';
-import { Subscribers } from './subscribers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +31,7 @@ const positive = (v: string | undefined, fallback: number) => {
 const settings = {
   quick: args.quick,
   runs: positive(args.runs, args.quick ? 1 : 3),
-  seconds: positive(args.seconds, args.quick ? 1.5 : 8),
+  seconds: positive(args.seconds, args.quick ? 1 : 8),
   warmupSeconds: args.quick ? 0 : 0.5,
   changesPerSecond: 200,
   skus: args.quick ? 100 : 200,
@@ -48,35 +48,39 @@ const main = async () => {
   console.log(
     `bench:stream${settings.quick ? ' (quick)' : ''}: ${settings.runs} run(s) x ${settings.seconds} s per row`,
   );
-  const server = await startWranglerDev({ config: 'wrangler.toml', vars: { ADMIN_KEY: key } });
+  // The bench Worker: the real gateway and objects, plus /bench/inside to fire holds from workerd.
+  const server = await startWranglerDev({
+    config: 'bench/wrangler.toml',
+    vars: { ADMIN_KEY: key },
+  });
   try {
     const api = apiClient(server.url, key);
     const shards = 4;
     const catalog = await createCatalog(api, settings.skus, shards);
-    const holds = (seconds: number) =>
-      httpLoad({
-        url: `${server.url}/v1/skus/${catalog.hot}/holds`,
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ quantity: 1 }),
-        connections: settings.holdConcurrency,
-        durationSec: seconds,
-      });
-    const holdRuns = async (label: string): Promise<LoadResult[]> => {
-      if (settings.warmupSeconds > 0) await holds(settings.warmupSeconds);
-      const out: LoadResult[] = [];
+    const target: HoldTarget = {
+      url: server.url,
+      key,
+      sku: catalog.hot,
+      concurrency: settings.holdConcurrency,
+    };
+    type Holds = { http: LoadResult[]; inside: LoadResult[] };
+    const holdRuns = async (label: string): Promise<Holds> => {
+      if (settings.warmupSeconds > 0) await holdsOverHttp(target, settings.warmupSeconds);
+      const out: Holds = { http: [], inside: [] };
       for (let run = 1; run <= settings.runs; run++) {
-        const r = await holds(settings.seconds);
+        const http = await holdsOverHttp(target, settings.seconds);
+        const inside = await holdsInsideWorkerd(target, settings.seconds);
         console.log(
-          `  holds ${label}, run ${run}: ${Math.round(r.perSecond)}/s, ${r.failed} failed`,
+          `  holds ${label}, run ${run}: ${Math.round(http.perSecond)}/s over HTTP, ${Math.round(inside.perSecond)}/s inside workerd, ${http.failed + inside.failed} failed`,
         );
-        out.push(r);
+        out.http.push(http);
+        out.inside.push(inside);
       }
       return out;
     };
 
     const holdsWithout = await holdRuns('with no subscriber');
-    const subs = new Subscribers(server.url, key, shards);
+    const subs = new SubscriberPool(server.url, key, shards);
     const latency: LatencyRun[] = [];
     for (const level of settings.subscribers) {
       const opening = Date.now();
@@ -91,9 +95,9 @@ const main = async () => {
         };
         await driveChanges({ ...warmup, rate: settings.changesPerSecond });
       }
+      let resyncs = 0;
       for (let run = 1; run <= settings.runs; run++) {
-        const resyncsBefore = subs.resyncs;
-        subs.start();
+        await subs.start();
         const changes = await driveChanges({
           url: server.url,
           key,
@@ -102,16 +106,17 @@ const main = async () => {
           seconds: settings.seconds,
         });
         await new Promise((r) => setTimeout(r, settings.drainMs));
-        const samples = subs.stop();
+        const { samples, resyncs: total } = await subs.stop();
         const r: LatencyRun = {
           subscribers: level,
           run,
           changes,
           changesPerSecond: (changes.ok / changes.elapsedMs) * 1000,
           delivered: samples.length / Math.max(1, changes.ok * level),
-          resyncs: subs.resyncs - resyncsBefore,
+          resyncs: total - resyncs,
           latencyMs: summarize(samples),
         };
+        resyncs = total;
         latency.push(r);
         console.log(
           `  ${level} subscriber(s), run ${run}: ${Math.round(r.changesPerSecond)} changes/s (POST p50 ${r.changes.requestMs.p50} ms), arrival p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms, delivered ${(r.delivered * 100).toFixed(1)}%`,
@@ -119,11 +124,12 @@ const main = async () => {
       }
     }
     const holdsWith = await holdRuns(`with ${subs.count} subscribers`);
-    subs.close();
+    await subs.close();
 
+    const perSecond = (runs: LoadResult[]) => spread(runs.map((r) => r.perSecond));
     const holdsPerSecond = {
-      without: spread(holdsWithout.map((r) => r.perSecond)),
-      with: spread(holdsWith.map((r) => r.perSecond)),
+      http: { without: perSecond(holdsWithout.http), with: perSecond(holdsWith.http) },
+      inside: { without: perSecond(holdsWithout.inside), with: perSecond(holdsWith.inside) },
     };
     console.log(`\n${renderReport(latency, holdsPerSecond, settings.subscribers)}\n`);
     const path = await writeResults(settings.quick ? 'stream-quick' : 'stream', {

@@ -22,7 +22,7 @@ const cell = (s: Spread, digits = 0) =>
 /** One row per subscriber count (median of the runs [min-max]), then the counter's holds. */
 export const renderReport = (
   runs: readonly LatencyRun[],
-  holds: { without: Spread; with: Spread },
+  holds: Record<'http' | 'inside', { without: Spread; with: Spread }>,
   levels: readonly number[],
 ): string => {
   const rows = levels.map((level) => {
@@ -46,10 +46,10 @@ export const renderReport = (
     rows,
   );
   const counter = formatTable(
-    ['holds/s on one SKU', 'median [min-max]'],
+    ['holds/s on one SKU', 'over HTTP', 'inside workerd'],
     [
-      ['no subscriber', cell(holds.without)],
-      [`${levels.at(-1)} subscribers attached`, cell(holds.with)],
+      ['no subscriber', cell(holds.http.without), cell(holds.inside.without)],
+      [`${levels.at(-1)} subscribers attached`, cell(holds.http.with), cell(holds.inside.with)],
     ],
   );
   return `Latency: the change's event time in SkuStock to its arrival at each subscriber.\n${latency}\n\n${counter}`;
