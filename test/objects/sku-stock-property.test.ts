@@ -272,7 +272,7 @@ describe('SkuStock against a reference model', () => {
         }),
         { numRuns: 20 },
       );
-    });
+    }, 180_000);
   }
 
   it('keeps seq gap-free, the log conserved and never oversells under concurrent random operations', async () => {
@@ -309,5 +309,5 @@ describe('SkuStock against a reference model', () => {
       ),
       { numRuns: 15 },
     );
-  });
+  }, 180_000);
 });
