@@ -28,12 +28,14 @@ export class SubscriberPool {
 
   private ask(command: object): Promise<Reply> {
     return new Promise((resolve, reject) => {
+      const failed = (error: Error) => reject(error);
       this.worker.once('message', (raw: unknown) => {
+        this.worker.off('error', failed);
         const reply = Reply.parse(raw);
         if (reply.ok) resolve(reply);
         else reject(new Error(reply.error));
       });
-      this.worker.once('error', reject);
+      this.worker.once('error', failed);
       this.worker.postMessage(command);
     });
   }
