@@ -1,0 +1,83 @@
+import { clock, h, signed } from '../dom';
+import type { Movement } from '../model/movements';
+
+const KEPT = 200;
+const SHOWN = 40;
+const RENDER_MS = 250;
+
+const LABEL: Record<string, string> = {
+  onHand: 'on hand',
+  reserved: 'reserved',
+  committed: 'committed',
+  unavailable: 'unavailable',
+  incoming: 'incoming',
+  available: 'available',
+};
+
+/**
+ * The live feed of movements, newest first. Arrivals are kept in a ring and the list is rebuilt
+ * at most four times a second, so a burst of hundreds a second costs a few DOM updates.
+ */
+export class FeedPanel {
+  private readonly items: Movement[] = [];
+  private timer = 0;
+  private paused = false;
+
+  constructor(
+    private readonly list: HTMLElement,
+    pause: HTMLInputElement,
+    private readonly open: (sku: string) => void,
+  ) {
+    pause.addEventListener('change', () => {
+      this.paused = pause.checked;
+      if (!this.paused) this.schedule();
+    });
+    list.addEventListener('click', (e) => {
+      const target = e.target instanceof Element ? e.target.closest('button[data-sku]') : null;
+      const sku = target?.getAttribute('data-sku');
+      if (sku) this.open(sku);
+    });
+  }
+
+  add(m: Movement): void {
+    this.items.push(m);
+    if (this.items.length > KEPT) this.items.splice(0, this.items.length - KEPT);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== 0 || this.paused) return;
+    this.timer = window.setTimeout(() => {
+      this.timer = 0;
+      this.render();
+    }, RENDER_MS);
+  }
+
+  private render(): void {
+    const newest = this.items.slice(-SHOWN).reverse();
+    this.list.replaceChildren(
+      ...newest.map((m) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { type: 'button', 'data-sku': m.sku, class: 'feed-item' },
+            h('time', { datetime: m.at }, clock(m.at)),
+            h('span', { class: 'sku' }, m.sku),
+            h('span', { class: 'loc' }, m.location),
+            h('span', { class: 'kind' }, m.kind),
+            h(
+              'span',
+              { class: 'deltas' },
+              m.deltas
+                .filter((d) => d.field !== 'available')
+                .map((d) => `${LABEL[d.field] ?? d.field} ${signed(d.delta)}`)
+                .join(', '),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
