@@ -10,6 +10,8 @@ declare global {
     }
     interface Env {
       DB: D1Database;
+      /** The stock wall (web/dist); absent in Workers that serve no assets (the bench Worker). */
+      ASSETS?: Fetcher;
       SkuStock: DurableObjectNamespace<SkuStock>;
       Checkout: DurableObjectNamespace<Checkout>;
       StreamHub: DurableObjectNamespace<StreamHub>;

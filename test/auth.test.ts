@@ -11,7 +11,9 @@ describe('authentication', () => {
   it('serves health, the docs page and / without a key (health.test.ts covers /openapi.json)', async () => {
     expect((await fetchRaw('/v1/health')).status).toBe(200);
     expect((await fetchRaw('/docs')).status).toBe(200);
-    expect((await fetchRaw('/')).status).toBe(302);
+    const wall = await fetchRaw('/');
+    expect(wall.status).toBe(200);
+    expect(await wall.text()).toContain('stock wall');
   });
 
   it.each([

@@ -86,7 +86,9 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   scheme: 'bearer',
 });
 app.get('/docs', (c) => c.html(docsPage));
-app.get('/', (c) => c.redirect('/docs'));
+// `/` is the stock wall (web/): static assets answer it before the Worker runs; this serves it
+// when the Worker is called directly, and falls back to the docs where no assets are bound.
+app.get('/', (c) => (c.env.ASSETS ? c.env.ASSETS.fetch(c.req.raw) : c.redirect('/docs')));
 
 app.notFound((c) => {
   throw new Failure({ code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` });
