@@ -129,6 +129,9 @@ export const DEMO_CHANNELS: DemoChannel[] = [
   { code: 'shop-london', name: 'Covent Garden till', kind: 'store', locations: ['LON-SHOP'] },
 ];
 
+/** Days the order stream spans (2010-12-01 to 2010-12-13). */
+export const ORDER_DAYS = 13;
+
 // Lines of the order stream that are charges, not goods: never stocked, never blocking an order.
 const SERVICE_CODES = new Set(['POST', 'DOT', 'C2', 'D', 'M', 'S', 'BANK CHARGES', 'AMAZONFEE']);
 
@@ -192,6 +195,8 @@ export const skusFromOrders = (csvText: string): DemoSku[] => {
         backorderPolicy: service ? 'continue' : 'deny',
         attributes: {
           ...(price !== undefined && { unitPriceGbp: price }),
+          // Sales velocity: the stock wall grades cover (days of stock) against it.
+          ...(!service && sold > 0 && { dailySales: Math.round((sold / ORDER_DAYS) * 100) / 100 }),
           ...(service && { service: true }),
         },
         sold,
