@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
@@ -27,6 +27,8 @@ export default defineConfig(async () => {
         'protocol/**/*.test.ts',
         'client/**/*.test.ts',
       ],
+      // The stock wall's tests run in Node with a browser: vitest.web.config.ts.
+      exclude: [...configDefaults.exclude, 'test/web/**'],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 30_000,
     },

@@ -1,0 +1,253 @@
+// The stock wall in Debian's Chromium against the real Worker under `wrangler dev`, seeded with
+// the whole demo catalog of `npm start`. Screenshots go to test-artifacts/web/ (not committed).
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CHANNELS, type DemoSku, openingStock } from '../../scripts/demo-catalog.ts';
+import { ARTIFACTS, launchChromium } from './support/browser.ts';
+import { startWebServer, type WebServer } from './support/dev-server.ts';
+import {
+  counter,
+  pixelAt,
+  shownCount,
+  tileOf,
+  visibleCodes,
+  waitLive,
+  waitShown,
+} from './support/page.ts';
+import { adminCall, createKey, seedDemo } from './support/seed.ts';
+
+const SKU = '85123A';
+
+let server: WebServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let viewerKey: string;
+let skus: DemoSku[];
+
+const adjust = (sku: string, location: string, delta: number) =>
+  adminCall(server.url, server.adminKey, 'POST', `/v1/skus/${encodeURIComponent(sku)}/adjust`, {
+    location,
+    delta,
+    reason: 'damaged',
+  });
+
+const openWall = async (ctx: BrowserContext): Promise<Page> => {
+  const p = await ctx.newPage();
+  p.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  await p.goto(`${server.url}/#key=${viewerKey}`);
+  await waitLive(p);
+  return p;
+};
+
+beforeAll(async () => {
+  server = await startWebServer();
+  try {
+    skus = await seedDemo(server.url, server.adminKey);
+    viewerKey = await createKey(server.url, server.adminKey);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await openWall(context);
+  } catch (error) {
+    console.error(server.logTail());
+    throw error;
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+describe('the stock wall', () => {
+  it('loads every SKU of the demo catalog, with counters that add up', async () => {
+    const opening = openingStock(skus);
+    expect(await shownCount(page)).toBe(skus.length);
+    expect(skus.length).toBe(2605);
+    expect(await page.locator('#showing').textContent()).toBe('2,605 SKUs');
+    // Only the service lines (postage, fees) have no stock at all.
+    const unstocked = skus.filter((s) => !opening.some((l) => l.sku === s.code)).length;
+    expect(await counter(page, 'c-out')).toBe(unstocked);
+    expect(await counter(page, 'c-onhand')).toBe(opening.reduce((sum, l) => sum + l.quantity, 0));
+    expect(await counter(page, 'c-held')).toBe(0);
+    const tile = await tileOf(page, SKU);
+    expect(tile?.status).toBe('healthy');
+    await page.screenshot({ path: join(ARTIFACTS, 'wall-1280x800.png') });
+
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const small = await openWall(phone);
+    expect(await shownCount(small)).toBe(skus.length);
+    // Nothing wider than the screen: every panel reflows into one column.
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await small.screenshot({ path: join(ARTIFACTS, 'wall-390x844.png'), fullPage: true });
+    await phone.close();
+  });
+
+  it('shows an adjustment posted through the API on its tile and in the SKU detail within a second', async () => {
+    const before = await tileOf(page, SKU);
+    expect(before).not.toBeNull();
+    if (before === null) return;
+    const [cx, cy] = [before.x + before.size / 2, before.y + before.size / 2];
+    // Hover first: the tooltip names the tile under the pointer.
+    await page.mouse.move(cx, cy);
+    await expect.poll(() => page.locator('#wall-tip').textContent()).toContain(SKU);
+    // Open the detail the way a person does: click the tile.
+    await page.mouse.click(cx, cy);
+    const onHandCell = page.locator(
+      '[data-testid="detail-levels"] tr[data-location="MAN-1"] td[data-field="onHand"]',
+    );
+    await page.locator('#detail-title').filter({ hasText: SKU }).waitFor();
+    const onHandBefore = Number((await onHandCell.textContent())?.replace(/\D/g, ''));
+
+    const posted = Date.now();
+    await adjust(SKU, 'MAN-1', -5);
+    await page.waitForFunction(
+      ([code, sellable]) => window.stockmeshWall?.tile(code)?.sellable === sellable,
+      [SKU, before.sellable - 5] as const,
+      { timeout: 1000, polling: 'raf' },
+    );
+    const onTile = Date.now() - posted;
+    // That very tile flashes white on the canvas.
+    expect(await pixelAt(page, cx, cy)).toSatisfy(([r, g, b]: number[]) =>
+      [r, g, b].every((c) => (c ?? 0) > 150),
+    );
+    await page.waitForFunction(
+      (expected) =>
+        document
+          .querySelector(
+            '[data-testid="detail-levels"] tr[data-location="MAN-1"] td[data-field="onHand"]',
+          )
+          ?.textContent?.replace(/\D/g, '') === expected,
+      String(onHandBefore - 5),
+      { timeout: Math.max(1, 1000 - (Date.now() - posted)), polling: 'raf' },
+    );
+    const inDetail = Date.now() - posted;
+    console.log(
+      `adjustment seen on the tile after ${onTile} ms, in the detail after ${inDetail} ms`,
+    );
+    expect(inDetail).toBeLessThan(1000);
+
+    // The detail lists the event with its reason and actor.
+    await expect
+      .poll(() => page.locator('[data-testid="detail-events"] li').first().textContent())
+      .toMatch(/adjust MAN-1 onHand −5 · damaged · by /);
+    await page.screenshot({ path: join(ARTIFACTS, 'detail-1280x800.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#detail').isHidden()).toBe(true);
+    // With the detail closed, the tooltip over the tile says the same.
+    await page.mouse.move(cx, cy + 1);
+    await expect
+      .poll(() => page.locator('#wall-tip').textContent())
+      .toContain(`${(before.sellable - 5).toLocaleString('en-GB')} units`);
+    expect(await page.locator('#wall-tip').isVisible()).toBe(true);
+  });
+
+  it('narrows the wall with the search box and the location, channel and status filters', async () => {
+    const opening = openingStock(skus);
+    const search = page.locator('#search');
+    await search.fill('heart');
+    const hearts = skus.filter((s) => `${s.code}\n${s.title}`.toLowerCase().includes('heart'));
+    await waitShown(page, hearts.length);
+    expect(await visibleCodes(page)).toEqual(hearts.map((s) => s.code));
+    await search.fill('heart holder');
+    const holders = hearts.filter((s) => s.title.toLowerCase().includes('holder'));
+    await waitShown(page, holders.length);
+    expect(holders.length).toBeLessThan(hearts.length);
+    await search.fill('');
+    await waitShown(page, skus.length);
+
+    const stockedAt = (location: string) =>
+      new Set(opening.filter((l) => l.location === location).map((l) => l.sku));
+    await page.locator('#f-location').selectOption('STO-1');
+    await waitShown(page, stockedAt('STO-1').size);
+    expect(new Set(await visibleCodes(page))).toEqual(stockedAt('STO-1'));
+
+    // A channel shows the SKUs its locations stock, graded on what it lists.
+    const shop = DEMO_CHANNELS.find((c) => c.code === 'shop-london');
+    expect(shop?.locations).toEqual(['LON-SHOP']);
+    await page.locator('#f-channel').selectOption('shop-london');
+    expect(await page.locator('#f-location').inputValue()).toBe('');
+    await waitShown(page, stockedAt('LON-SHOP').size);
+    await expect.poll(() => counter(page, 'c-onhand')).toBe(stockedAt('LON-SHOP').size * 6);
+
+    await page.locator('#f-channel').selectOption('');
+    await page.locator('#f-status').selectOption('out');
+    const out = await counter(page, 'c-out');
+    await waitShown(page, out);
+    for (const code of await visibleCodes(page)) {
+      expect((await tileOf(page, code))?.status).toBe('out');
+    }
+    await page.locator('#f-status').selectOption('all');
+    await waitShown(page, skus.length);
+
+    // Keyboard: the wall takes focus, arrows move it, Enter opens the SKU under it.
+    const [, second] = await visibleCodes(page, 2);
+    await page.locator('#wall-canvas').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.locator('#wall-focus').textContent()).toContain(`${second} ·`);
+    await page.keyboard.press('Enter');
+    await page
+      .locator('#detail-title')
+      .filter({ hasText: second ?? '' })
+      .waitFor();
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('wall-canvas');
+  });
+
+  it('asks for a key when it has none, and refuses a wrong one', async () => {
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await fresh.newPage();
+    await p.goto(server.url);
+    await p.locator('#sign-in').waitFor();
+    await p.getByLabel('API key (viewer or above)').fill(`smk_0123456789abcdef_${'A'.repeat(43)}`);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => p.locator('#sign-in-error').textContent()).toContain('refused');
+    await p.getByLabel('API key (viewer or above)').fill(viewerKey);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await waitLive(p);
+    expect(await shownCount(p)).toBe(skus.length);
+    await fresh.close();
+  });
+
+  it('reconnects after the server restarts and shows the changes made while it was away', async () => {
+    const before = await tileOf(page, SKU);
+    expect(before).not.toBeNull();
+    await server.stop();
+    await page.waitForFunction(() => window.stockmeshWall?.state() === 'reconnecting', null, {
+      timeout: 60_000,
+    });
+    expect(await page.locator('#link').textContent()).toContain('Reconnecting');
+    // Keep the page away until the change is made, so it can only learn of it by resuming.
+    await context.setOffline(true);
+    await server.start();
+    await adjust(SKU, 'LON-1', -3);
+    await adjust('71053', 'MAN-1', -1);
+    expect(await page.evaluate(() => window.stockmeshWall?.state())).toBe('reconnecting');
+    await context.setOffline(false);
+    await waitLive(page, 90_000);
+    const expected = (before?.sellable ?? 0) - 3;
+    try {
+      await page.waitForFunction(
+        ([code, sellable]) => window.stockmeshWall?.tile(code)?.sellable === sellable,
+        [SKU, expected] as const,
+        { timeout: 30_000 },
+      );
+    } catch (error) {
+      const stock = await adminCall(server.url, server.adminKey, 'GET', `/v1/skus/${SKU}/stock`);
+      console.error('expected', expected, 'page', await tileOf(page, SKU), 'server', stock);
+      throw error;
+    }
+    // The changes arrived as live changes: they are in the movement feed.
+    await expect.poll(() => page.locator('#feed').textContent(), { timeout: 5000 }).toContain(SKU);
+    await page.screenshot({ path: join(ARTIFACTS, 'wall-after-restart-1280x800.png') });
+  });
+});
