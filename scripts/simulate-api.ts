@@ -16,12 +16,20 @@ export const simulatorApi = (baseUrl: string, key: string) => {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<z.output<T>> => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
+    let res: Response;
+    for (let attempt = 1; ; attempt++) {
+      res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      // wrangler dev's proxy answers 503 when it lost a request (or the Worker is reloading);
+      // every call made here is idempotent, so it is sent again.
+      if (res.status !== 503 || attempt === 3) break;
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
     const json: unknown = await res.json().catch(() => undefined);
     if (!res.ok) {
       const envelope = ErrorEnvelope.safeParse(json);

@@ -166,7 +166,7 @@ export const startTraffic = async (options: TrafficOptions): Promise<Traffic> =>
     const key = keys.connectors[channel];
     return key === undefined
       ? []
-      : [simulateConnector(client(key), channel, channel === 'ebay-uk' ? 40 : 400, fail)];
+      : [simulateConnector(client(key), channel, channel === 'ebay-uk' ? 100 : 400, fail)];
   });
 
   const cart = async (event: Extract<OrderEvent, { kind: 'cart' }>, loop: number) => {
@@ -205,12 +205,17 @@ export const startTraffic = async (options: TrafficOptions): Promise<Traffic> =>
     }
     await storefront.commit(view.reservationId, event.invoice);
     stats.placed++;
-    await sleep(real(120, 4_000, 60_000) * (0.5 + chance(`${id}:ship`)), signal);
-    if (signal.aborted) return;
+    // The warehouse ships later; the replay does not wait for it.
     const shipments = view.lines.flatMap((l) =>
       l.fulfilment.map((f) => ({ sku: f.sku, op: 'ship', holdId: f.holdId, ref: event.invoice })),
     );
-    if (shipments.length > 0) await warehouseBatch.batch(shipments, `${id}-ship`);
+    void sleep(real(120, 4_000, 60_000) * (0.5 + chance(`${id}:ship`)), signal)
+      .then(() => {
+        if (!signal.aborted && shipments.length > 0) {
+          return warehouseBatch.batch(shipments, `${id}-ship`);
+        }
+      })
+      .catch((error: unknown) => fail('shipment', error));
   };
 
   const returned = async (event: Extract<OrderEvent, { kind: 'return' }>, loop: number) => {

@@ -2,11 +2,14 @@
 // and on first start seeds a demo catalog (locations, channels, the 2,605 SKUs of the real order
 // stream in data/ and their opening stock) through the public API. Data persists in
 // .wrangler/state, so later starts skip the seed; `npm start -- --reseed` runs it again (every
-// step is idempotent). Ctrl-C stops wrangler and this script.
+// step is idempotent). It builds the stock wall (web/) first and, once the demo is up, starts the
+// traffic simulator (scripts/simulate.ts: `--speed N`, `--no-traffic`), which prints the wall's
+// signed-in link. Ctrl-C stops wrangler, the simulator and this script.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWeb } from '../web/build.ts';
 import {
   DEMO_CHANNELS,
   DEMO_LOCATIONS,
@@ -181,9 +184,28 @@ const seed = async (key: string) => {
   log(`demo seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 };
 
+/**
+ * The stock wall's demo: scripts/simulate.ts prints the wall's signed-in link and replays the
+ * order stream as traffic (`--no-traffic` or STOCKMESH_TRAFFIC=off: the link only; `--speed N`).
+ */
+const startWall = (key: string) => {
+  const args = ['scripts/simulate.ts', '--url', base, '--key', key, ...process.argv.slice(2)];
+  const traffic = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), args, {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  traffic.on('exit', (code) => {
+    if (code !== 0 && code !== null) log(`the traffic simulator stopped (exit ${code})`);
+  });
+  process.on('exit', () => traffic.kill());
+};
+
 const main = async () => {
   const key = adminKey();
   await run(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local']);
+  await buildWeb();
+  log('built the stock wall (web/dist)');
   const dev = spawn(wrangler, ['dev', '--port', String(port), '--ip', '127.0.0.1'], {
     cwd: root,
     env,
@@ -218,6 +240,7 @@ const main = async () => {
   log(`ready: ${base}`);
   log(`API docs: ${base}/docs`);
   log(`admin key: ${key}  (curl -H "Authorization: Bearer ${key}" ${base}/v1/skus?limit=3)`);
+  startWall(key);
 };
 
 await main();

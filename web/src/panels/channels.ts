@@ -4,7 +4,7 @@ import type { ChannelLag } from '../../../protocol/stream';
 import { fmt, h } from '../dom';
 
 /** A connector this far behind, in cursor positions or in seconds, is highlighted. */
-export const BEHIND_CURSORS = 50;
+export const BEHIND_CURSORS = 200;
 export const BEHIND_SECONDS = 5;
 const POLL_MS = 3000;
 
