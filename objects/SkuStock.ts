@@ -83,6 +83,8 @@ export class SkuStock extends DurableObject<Env> {
   private state: State | undefined;
   // Assigned in blockConcurrencyWhile, before any request or alarm is delivered.
   private scheduler!: AlarmScheduler;
+  /** The earliest deadline of a held hold, or null: what makes a hold due without the alarm. */
+  private holdDeadline: number | null = null;
   /** Events up to this seq are in the D1 ledger. */
   private flushedSeq = 0;
   private ledgerFailures = 0;
@@ -116,6 +118,7 @@ export class SkuStock extends DurableObject<Env> {
       const meta = this.store.loadMeta();
       if (meta) this.state = { ...meta, levels: this.store.loadLevels() };
       this.flushedSeq = this.store.getCursor('ledger');
+      this.holdDeadline = this.store.nextHoldExpiry();
       if (this.state) this.lastEventAt = this.store.eventTime(this.state.seq) ?? Date.now();
       this.scheduler = new AlarmScheduler(
         this.store.timers(),
@@ -176,16 +179,14 @@ export class SkuStock extends DurableObject<Env> {
 
   /** Quantities at every location, with available and backordered derived. */
   async getStock(): Promise<Result<StockView>> {
-    const state = this.requireState();
+    const state = this.current(Date.now());
     if (!state.ok) return state;
-    this.expireDueHolds(Date.now());
     return ok(stockView(state.value));
   }
 
   async getHold(holdId: string): Promise<Result<HoldView>> {
-    const state = this.requireState();
+    const state = this.current(Date.now());
     if (!state.ok) return state;
-    this.expireDueHolds(Date.now());
     const hold = this.store.getHold(holdId);
     if (!hold) return err('unknown_hold', `SKU ${state.value.sku}: no hold ${holdId}`);
     return ok(holdView(state.value.sku, hold));
@@ -193,9 +194,8 @@ export class SkuStock extends DurableObject<Env> {
 
   /** The event log after `after`, oldest first, at most `limit` events. */
   async getEvents(after: number, limit: number): Promise<Result<EventPage>> {
-    const state = this.requireState();
+    const state = this.current(Date.now());
     if (!state.ok) return state;
-    this.expireDueHolds(Date.now());
     const events = this.store.events(state.value.sku, after, limit);
     const last = events.at(-1);
     const next = last && last.seq < state.value.seq ? last.seq : null;
@@ -209,12 +209,12 @@ export class SkuStock extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    for (const name of this.scheduler.takeDue(now)) {
-      if (name === HOLD_TIMER) this.expireDueHolds(now, true);
-      if (name === PRUNE_TIMER) this.pruneIdempotency(now);
-      if (name === FLUSH_TIMER) await this.flushLedger();
-      if (name === PUBLISH_TIMER) this.publish();
-    }
+    const due = this.scheduler.takeDue(now);
+    // The synchronous work first: requests may run while the flush awaits D1.
+    if (due.includes(HOLD_TIMER)) this.expireDueHolds(now, true);
+    if (due.includes(PRUNE_TIMER)) this.pruneIdempotency(now);
+    if (due.includes(PUBLISH_TIMER)) this.publish();
+    if (due.includes(FLUSH_TIMER)) await this.flushLedger();
   }
 
   /** Resolves once the latest state reached the SKU's hub (true) or the last attempt failed (false). */
@@ -294,7 +294,8 @@ export class SkuStock extends DurableObject<Env> {
   // Everything below is synchronous: no await may separate a check from its apply.
 
   private applyOne(raw: unknown, meta: z.output<typeof ApplyMeta>): MutationResult {
-    const state = this.requireState();
+    const now = Date.now();
+    const state = this.current(now);
     if (!state.ok) return state;
     const parsed = Command.safeParse(raw);
     if (!parsed.success) {
@@ -308,8 +309,6 @@ export class SkuStock extends DurableObject<Env> {
       );
     }
     const cmd = parsed.data;
-    const now = Date.now();
-    this.expireDueHolds(now);
 
     const request = JSON.stringify(cmd);
     if (meta.key !== undefined) {
@@ -356,8 +355,11 @@ export class SkuStock extends DurableObject<Env> {
     });
     if (!decided.ok) return decided;
     const outcome = this.record(decided.value, cmd.op, { ...meta, ref: cmd.ref }, now);
-    if (decided.value.hold?.expiresAt)
-      this.scheduler.scheduleNoLaterThan(HOLD_TIMER, decided.value.hold.expiresAt);
+    const expiresAt = decided.value.hold?.expiresAt;
+    if (expiresAt) {
+      this.holdDeadline = Math.min(this.holdDeadline ?? expiresAt, expiresAt);
+      this.scheduler.scheduleNoLaterThan(HOLD_TIMER, expiresAt);
+    }
     return ok(outcome);
   }
 
@@ -421,21 +423,33 @@ export class SkuStock extends DurableObject<Env> {
     return { ok: false, error: stored.error, replayed: true };
   }
 
-  /** Expires every hold whose deadline has passed; `force` when the alarm says it is time. */
+  /**
+   * Expires every hold whose deadline has passed; `force` when the alarm says it is time.
+   * Checked against `holdDeadline`, not the alarm's timer: the alarm takes its timers before it
+   * runs, and a request served meanwhile must still see a due hold as expired.
+   */
   private expireDueHolds(now: number, force = false): void {
-    const at = this.scheduler.at(HOLD_TIMER);
-    if (!force && (at === undefined || at > now)) return;
+    if (!force && (this.holdDeadline === null || this.holdDeadline > now)) return;
     for (const hold of this.store.dueHolds(now)) {
       this.record(expireHold(hold, now), 'expire', { actor: 'system' }, now);
     }
-    const next = this.store.nextHoldExpiry();
-    if (next === null) this.scheduler.cancel(HOLD_TIMER);
-    else this.scheduler.schedule(HOLD_TIMER, next);
+    this.holdDeadline = this.store.nextHoldExpiry();
+    if (this.holdDeadline === null) this.scheduler.cancel(HOLD_TIMER);
+    else this.scheduler.schedule(HOLD_TIMER, this.holdDeadline);
   }
 
   private pruneIdempotency(now: number): void {
     const oldest = this.store.pruneIdempotency(now - IDEMPOTENCY_TTL_MS);
     if (oldest !== null) this.scheduler.schedule(PRUNE_TIMER, oldest + IDEMPOTENCY_TTL_MS);
+  }
+
+  /**
+   * The state as of `now`: due holds are expired first, so nothing reads levels that still
+   * count a hold past its deadline (record() replaces the state object: never keep an old one).
+   */
+  private current(now: number): Result<State> {
+    if (this.state) this.expireDueHolds(now);
+    return this.requireState();
   }
 
   private requireState(): Result<State> {
