@@ -115,10 +115,10 @@ describe('the stock wall', () => {
       { timeout: 1000, polling: 'raf' },
     );
     const onTile = Date.now() - posted;
-    // That very tile flashes white on the canvas.
-    expect(await pixelAt(page, cx, cy)).toSatisfy(([r, g, b]: number[]) =>
-      [r, g, b].every((c) => (c ?? 0) > 150),
-    );
+    // That very tile flashes white on the canvas (drawn on the next frame, for 0.9 s).
+    await expect
+      .poll(() => pixelAt(page, cx, cy), { timeout: 800, interval: 16 })
+      .toSatisfy(([r, g, b]: number[]) => [r, g, b].every((c) => (c ?? 0) > 150));
     await page.waitForFunction(
       (expected) =>
         document

@@ -134,9 +134,9 @@ export class WallStore {
     const now = this.clock.now();
     for (const entry of this.entries) {
       const status = entry.status;
-      const perDay = entry.perDay;
       this.regrade(entry, now);
-      if (entry.status !== status || entry.perDay !== perDay) {
+      // Only a new colour is news: the sales rate itself drifts a little for every SKU.
+      if (entry.status !== status) {
         for (const l of this.listeners) l.changed(entry, false);
       }
     }

@@ -39,6 +39,9 @@ export class Heatmap {
   /** The entry under the pointer (its tooltip follows it live), -1 when none. */
   private hovered = -1;
   private tipStale = false;
+  /** The focused SKU changed; its description (a polite live region) is refreshed every 2 s. */
+  private focusStale = false;
+  private focusToldAt = 0;
   /** Called after every drawn frame with its timestamp (the page's counters use it). */
   onFrame: (now: number) => void = () => {};
 
@@ -83,6 +86,7 @@ export class Heatmap {
     this.dirty.add(entry.index);
     if (flash) this.flashing.add(entry.index);
     if (entry.index === this.hovered) this.tipStale = true;
+    if (entry.index === this.focusIndex) this.focusStale = true;
     this.request();
   }
 
@@ -165,7 +169,12 @@ export class Heatmap {
       if (entry === undefined || now - entry.changedAt >= FLASH_MS) this.flashing.delete(index);
       this.drawEntry(index, now);
     }
-    if (this.flashing.size > 0) this.request();
+    if (this.flashing.size > 0 || this.focusStale) this.request();
+    if (this.focusStale && now - this.focusToldAt > 2000) {
+      this.focusStale = false;
+      this.focusToldAt = now;
+      this.hooks.focused(this.store.entries[this.focusIndex]);
+    }
     if (this.tipStale) {
       this.tipStale = false;
       const entry = this.store.entries[this.hovered];
