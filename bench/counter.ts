@@ -3,11 +3,11 @@
 // each measured from inside workerd and end to end over HTTP. See bench/README.md.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { renderTable, runLine, type Summary, summarise } from './counter/report.ts';
-import { createCatalog, SKU, scenarios } from './counter/scenarios.ts';
+import { renderTable, type Summary } from './counter/report.ts';
+import { runCounter } from './counter/run.ts';
+import { SKU } from './counter/scenarios.ts';
 import { apiClient } from './lib/api.ts';
 import { configDrift } from './lib/config-drift.ts';
-import type { LoadResult } from './lib/load-result.ts';
 import { filesystemOf, machineInfo } from './lib/machine.ts';
 import { writeResults } from './lib/results.ts';
 import { num } from './lib/table.ts';
@@ -37,8 +37,6 @@ const settings = {
 };
 /** A row with more failures than this is reported as broken (exit code 1). */
 const MAX_FAILED_SHARE = 0.01;
-/** Far above any rate seen here, so no run can run a counter dry. */
-const MAX_HOLDS_PER_SECOND = 100_000;
 
 const main = async () => {
   // Static assets (web/dist, a build output) play no part in the API; the Worker treats ASSETS as optional.
@@ -64,32 +62,9 @@ const main = async () => {
   console.log(`  ready after ${since()}; state in ${server.persistTo} (${stateFs})`);
   try {
     const api = apiClient(server.url, key);
-    await createCatalog(api);
-    const all = scenarios({
-      url: server.url,
-      key,
-      api,
-      concurrency: settings.concurrency,
-      unitsPerRun: Math.ceil(MAX_HOLDS_PER_SECOND * settings.seconds),
-    });
-    for (const s of all) {
-      await s.prepare();
-      await s.run(settings.warmupSeconds);
-    }
-    console.log(`  warmed up after ${since()}`);
-    // Runs interleave (a b c d e, a b c d e, ...) so drift on a shared machine hits every row.
-    const results = new Map<string, LoadResult[]>(all.map((s) => [s.id, []]));
-    for (let run = 1; run <= settings.runs; run++) {
-      for (const s of all) {
-        await s.prepare();
-        const r = await s.run(settings.seconds);
-        results.get(s.id)?.push(r);
-        console.log(runLine(run, s, r));
-      }
-    }
-    const summaries = all.map((s) => summarise(s, results.get(s.id) ?? []));
-    const median = (id: string) => summaries.find((s) => s.id === id)?.perSecond.median ?? NaN;
-    const ratios = { insideWorkerd: median('a') / median('b'), http: median('c') / median('d') };
+    const { summaries, ratios } = await runCounter({ url: server.url, key, api }, settings, (l) =>
+      console.log(l.trim() === 'warmed up' ? `  warmed up after ${since()}` : l),
+    );
     console.log(`\n${renderTable(summaries)}\n`);
     console.log(
       `durable/memory (median holds/s): inside workerd ${num(ratios.insideWorkerd, 3)}, over HTTP ${num(ratios.http, 3)}\n` +
