@@ -15,6 +15,8 @@ const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CI:
 export type DevServer = {
   url: string;
   persistTo: string;
+  /** wrangler's process id (it leads the process group; workerd is among its descendants). */
+  pid: number | undefined;
   /** The last lines wrangler and workerd wrote, to explain a failure. */
   logTail: (lines?: number) => string;
   /** Kills wrangler and workerd (the whole process group) and removes the state directory. */
@@ -184,7 +186,7 @@ export const startWranglerDev = async (options: DevOptions): Promise<DevServer> 
     await stop();
     throw new Error(`${message}\n--- wrangler log (last lines) ---\n${logTail}`);
   }
-  return { url, persistTo, logTail: (lines) => tail(logFile, lines), stop };
+  return { url, persistTo, pid: child.pid, logTail: (lines) => tail(logFile, lines), stop };
 };
 
 const waitReady = async (child: ChildProcess, url: string, timeoutMs: number) => {

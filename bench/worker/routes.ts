@@ -4,6 +4,8 @@ import { BackorderPolicy, SkuCode } from '../../protocol/stock';
 import worker from '../../workers/index';
 import type { BenchEnv } from './bench-env';
 import { fire } from './fire';
+import { benchLedgerRoutes } from './ledger';
+import { benchPacedRoutes } from './paced';
 
 const Counter = z.enum(['durable', 'memory']);
 const InsideQuery = z.object({
@@ -61,6 +63,11 @@ benchRoutes.all(`${MEMORY_PREFIX}/v1/*`, (c) => {
   const env: Env = { ...c.env, SkuStock };
   return worker.fetch(new Request(url, c.req.raw), env, c.executionCtx);
 });
+
+// Ledger counts and the oversell check, straight from D1 (bench/worker/ledger.ts).
+benchRoutes.route('/', benchLedgerRoutes);
+// Paced receives and holds fired from inside workerd (bench/worker/paced.ts).
+benchRoutes.route('/', benchPacedRoutes);
 
 // Touches nothing: what wrangler dev's HTTP proxy serves at best, the bound of every HTTP row.
 benchRoutes.get('/bench/noop', (c) => c.text('ok'));
