@@ -83,7 +83,10 @@ describe('the stock wall', () => {
     });
     const small = await openWall(phone);
     expect(await shownCount(small)).toBe(skus.length);
-    // Nothing wider than the screen: every panel reflows into one column.
+    // Nothing wider than the screen, even with a long focus description: one column.
+    await small.locator('#wall-canvas').focus();
+    await small.keyboard.press('ArrowRight');
+    await expect.poll(() => small.locator('#wall-focus').textContent()).toContain(' · ');
     expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       390,
     );
