@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BackorderPolicy, SkuCode } from '../../protocol/stock';
 import worker from '../../workers/index';
 import type { BenchEnv } from './bench-env';
+import { benchCartRoutes } from './carts';
 import { fire } from './fire';
 import { benchLedgerRoutes } from './ledger';
 import { benchPacedRoutes } from './paced';
@@ -63,6 +64,9 @@ benchRoutes.all(`${MEMORY_PREFIX}/v1/*`, (c) => {
   const env: Env = { ...c.env, SkuStock };
   return worker.fetch(new Request(url, c.req.raw), env, c.executionCtx);
 });
+
+// Whole carts reserved through the real gateway from inside workerd (bench/worker/carts.ts).
+benchRoutes.route('/', benchCartRoutes);
 
 // Ledger counts and the oversell check, straight from D1 (bench/worker/ledger.ts).
 benchRoutes.route('/', benchLedgerRoutes);
