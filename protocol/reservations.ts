@@ -42,6 +42,7 @@ export const ReservationRequest = z.strictObject({
   lines: z
     .array(CartLine)
     .min(1, 'a cart needs at least one line')
+    .max(MAX_CART_LINES)
     .describe(`1 to ${MAX_CART_LINES} lines, one per SKU; a kit SKU holds its components`),
   shipTo: ShipTo.optional(),
   ttlSeconds: TtlSeconds.default(DEFAULT_HOLD_TTL_SECONDS).describe(

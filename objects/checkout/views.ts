@@ -9,6 +9,16 @@ import { effectiveStatus } from './saga';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const groupBy = <T, K>(values: readonly T[], key: (v: T) => K): Map<K, T[]> => {
+  const groups = new Map<K, T[]>();
+  for (const v of values) {
+    const group = groups.get(key(v));
+    if (group) group.push(v);
+    else groups.set(key(v), [v]);
+  }
+  return groups;
+};
+
 // A kit line whose components went different ways reports the strongest reason.
 const STRENGTH: Record<RouteReason, number> = { single_location: 0, fewest_shipments: 1, split: 2 };
 
@@ -18,10 +28,16 @@ export const cartView = (cart: Cart, now: number, replayed = false): Reservation
   const status = effectiveStatus(cart, now);
   // A failed cart holds nothing: its plan is history, its failure says why.
   const shown = status === 'failed' ? [] : cart.holds.filter((h) => h.state !== 'refused');
+  // Indexed once: a cart may have 1,000 lines and as many holds.
+  const itemsOf = groupBy(
+    input.items.map((item, i) => [item.line, i] as const),
+    ([line]) => line,
+  );
+  const holdsOf = groupBy(shown, (h) => h.item);
   const lines = input.lines.map((l, line): ReservationLine => {
-    const items = input.items.flatMap((item, i) => (item.line === line ? [i] : []));
-    const fulfilment: Fulfilment[] = shown
-      .filter((h) => items.includes(h.item))
+    const items = (itemsOf.get(line) ?? []).map(([, i]) => i);
+    const fulfilment: Fulfilment[] = items
+      .flatMap((i) => holdsOf.get(i) ?? [])
       .map((h) => ({ sku: h.sku, quantity: h.quantity, location: h.location, holdId: h.holdId }));
     const routes = status === 'failed' ? [] : items.flatMap((i) => cart.routes[i] ?? []);
     const reason = routes.reduce<RouteReason | null>(
