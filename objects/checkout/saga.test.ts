@@ -134,5 +134,14 @@ describe('calls and answers', () => {
         error: { code: 'insufficient_stock', message: '' },
       }).state,
     ).toBe('refused');
+    // A resent hold that had landed the first time: held, not refused.
+    const landed = {
+      code: 'already_exists' as const,
+      message: '',
+      details: { holdId: hold.holdId, status: 'held' },
+    };
+    expect(
+      outcome({ ...hold, state: 'planned' }, 'hold', { ok: false, error: landed }),
+    ).toMatchObject({ state: 'held', error: null });
   });
 });
