@@ -206,7 +206,7 @@ export const skusFromOrders = (csvText: string): DemoSku[] => {
 };
 
 /** The SKUs as NDJSON import bodies of at most `perChunk` lines each. */
-export const importChunks = (skus: readonly DemoSku[], perChunk = 1000): string[] => {
+export const importChunks = (skus: readonly DemoSku[], perChunk = 200): string[] => {
   const chunks: string[] = [];
   for (let i = 0; i < skus.length; i += perChunk) {
     chunks.push(

@@ -24,7 +24,8 @@ const base = `http://127.0.0.1:${port}`;
 const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 const DEV_ADMIN_KEY = 'smk_dev_admin_local';
-const BATCH_LINES = 5000;
+// Small requests: 5,000-line batches and 1,000-SKU imports stalled wrangler dev's local proxy.
+const BATCH_LINES = 500;
 
 const log = (message: string) => console.log(`[stockmesh] ${message}`);
 
