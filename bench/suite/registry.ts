@@ -1,0 +1,14 @@
+import { carts } from './scenarios/carts.ts';
+import { hotSku } from './scenarios/hot-sku.ts';
+import { ingest } from './scenarios/ingest.ts';
+import { ledger } from './scenarios/ledger.ts';
+import { memory } from './scenarios/memory.ts';
+import { propagation } from './scenarios/propagation.ts';
+import { replay } from './scenarios/replay.ts';
+import type { Scenario } from './types.ts';
+
+/**
+ * Every scenario of `npm run bench`, in the order they run and print: each a module exporting a
+ * Scenario (types.ts). Adding one is one line here.
+ */
+export const registry: Scenario[] = [hotSku, carts, propagation, ingest, ledger, replay, memory];
