@@ -23,8 +23,17 @@ const { values: args, positionals } = parseArgs({
   },
 });
 
+/** Other names a scenario answers to: the npm script that measures the same. */
+const ALIASES: Record<string, string> = { counter: 'hot-sku', stream: 'propagation' };
+
 if (args.list) {
-  for (const s of registry) console.log(`${s.name.padEnd(12)} ${s.description}`);
+  const alias = (name: string) =>
+    Object.entries(ALIASES)
+      .filter(([, to]) => to === name)
+      .map(([from]) => ` (or ${from})`)
+      .join('');
+  for (const s of registry)
+    console.log(`${`${s.name}${alias(s.name)}`.padEnd(26)} ${s.description}`);
   process.exit(0);
 }
 const size: Size = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
@@ -32,14 +41,14 @@ const runs = args.runs === undefined ? undefined : Number(args.runs);
 if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) {
   throw new Error(`--runs wants a positive integer, got ${args.runs}`);
 }
-const unknown = positionals.filter((p) => !registry.some((s) => s.name === p));
+const wanted = positionals.map((p) => ALIASES[p] ?? p);
+const unknown = wanted.filter((p) => !registry.some((s) => s.name === p));
 if (unknown.length > 0) {
   throw new Error(
     `no scenario ${unknown.join(', ')}; there are: ${registry.map((s) => s.name).join(', ')}`,
   );
 }
-const selected =
-  positionals.length === 0 ? registry : registry.filter((s) => positionals.includes(s.name));
+const selected = wanted.length === 0 ? registry : registry.filter((s) => wanted.includes(s.name));
 
 // Local Durable Object and D1 state lives under TMPDIR. On this machine's disk every SQLite
 // commit waits for an fsync, ten times slower than tmpfs, and loading 20,000 SKUs takes minutes:
