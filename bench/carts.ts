@@ -8,6 +8,7 @@ import { type CartRun, httpRun, insideRun, type RunOptions } from './carts/runs.
 import { createCatalog, settle } from './carts/setup.ts';
 import { loadCarts } from './carts/stream.ts';
 import { apiClient } from './lib/api.ts';
+import { positive } from './lib/args.ts';
 import { filesystemOf, machineInfo } from './lib/machine.ts';
 import { writeResults } from './lib/results.ts';
 import { percentile, spread } from './lib/stats.ts';
@@ -24,11 +25,6 @@ const { values: args } = parseArgs({
     'max-skus': { type: 'string' },
   },
 });
-const positive = (v: string | undefined, fallback: number) => {
-  const n = v === undefined ? fallback : Number(v);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${v}`);
-  return n;
-};
 const settings = {
   quick: args.quick,
   runs: positive(args.runs, args.quick ? 1 : 3),

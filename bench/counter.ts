@@ -7,6 +7,7 @@ import { renderTable, type Summary } from './counter/report.ts';
 import { runCounter } from './counter/run.ts';
 import { SKU } from './counter/scenarios.ts';
 import { apiClient } from './lib/api.ts';
+import { positive } from './lib/args.ts';
 import { configDrift } from './lib/config-drift.ts';
 import { filesystemOf, machineInfo } from './lib/machine.ts';
 import { writeResults } from './lib/results.ts';
@@ -21,11 +22,6 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
   },
 });
-const positive = (v: string | undefined, fallback: number) => {
-  const n = v === undefined ? fallback : Number(v);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${v}`);
-  return n;
-};
 const settings = {
   quick: args.quick,
   runs: positive(args.runs, args.quick ? 1 : 3),

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import type { CDPSession } from 'playwright-core';
 import { launchChromium } from '../test/web/support/browser.ts';
 import { buildWeb, WEB_DIST } from '../web/build.ts';
+import { positive } from './lib/args.ts';
 import { machineInfo } from './lib/machine.ts';
 import { repoRoot } from './lib/repo.ts';
 import { writeResults } from './lib/results.ts';
@@ -23,11 +24,6 @@ const { values: args } = parseArgs({
     rate: { type: 'string' },
   },
 });
-const positive = (v: string | undefined, fallback: number) => {
-  const n = v === undefined ? fallback : Number(v);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${v}`);
-  return n;
-};
 const settings = {
   quick: args.quick,
   runs: positive(args.runs, args.quick ? 1 : 3),

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { apiClient } from '../lib/api.ts';
+import { positive } from '../lib/args.ts';
 import { filesystemOf, machineInfo } from '../lib/machine.ts';
 import { writeResults } from '../lib/results.ts';
 import { startWranglerDev } from '../lib/wrangler-dev.ts';
@@ -18,11 +19,6 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
   },
 });
-const positive = (v: string | undefined, fallback: number) => {
-  const n = v === undefined ? fallback : Number(v);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${v}`);
-  return n;
-};
 const settings = {
   quick: args.quick,
   runs: positive(args.runs, args.quick ? 1 : 3),
