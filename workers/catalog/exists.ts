@@ -1,6 +1,6 @@
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { catalogDb } from '../../db/client';
-import { channels, locations } from '../../db/schema';
+import { channels, locations, skus } from '../../db/schema';
 import { Failure } from '../../protocol/errors';
 
 // Admin writes check D1 itself rather than the per-isolate cache, so a location or channel made
@@ -38,6 +38,21 @@ export const assertChannelsExist = async (env: Env, codes: readonly string[]): P
       code: 'unknown_channel',
       message: `Unknown channel${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
       details: { channels: missing },
+    });
+  }
+};
+
+/** Throws unknown_sku unless the catalog lists the SKU. */
+export const assertSkuExists = async (env: Env, code: string): Promise<void> => {
+  const [row] = await catalogDb(env)
+    .select({ code: skus.code })
+    .from(skus)
+    .where(eq(skus.code, code));
+  if (row === undefined) {
+    throw new Failure({
+      code: 'unknown_sku',
+      message: `SKU ${code} is not in the catalog`,
+      details: { sku: code },
     });
   }
 };

@@ -9,6 +9,7 @@ import {
 import { SkuCode } from '../../protocol/stock';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
+import { assertSkuExists } from '../catalog/exists';
 import { exportCsv, MAX_EXPORT_ROWS } from '../ledger/csv-export';
 import { queryMovements, skuHistory } from '../ledger/movements';
 import { reconcile } from '../ledger/reconcile';
@@ -74,12 +75,15 @@ ledgerRoutes.openapi(
     },
     responses: {
       200: { description: 'History', ...json(HistoryPage) },
-      ...errorResponses(400, 401),
+      ...errorResponses(400, 401, 404),
     },
   }),
   async (c) => {
     const { after, limit } = c.req.valid('query');
-    const page: HistoryPage = await skuHistory(c.env, c.req.valid('param').sku, after, limit);
+    const { sku } = c.req.valid('param');
+    const page: HistoryPage = await skuHistory(c.env, sku, after, limit);
+    // Only the catalog's SKUs have ledger rows, so only an empty page needs the catalog's word.
+    if (page.items.length === 0) await assertSkuExists(c.env, sku);
     return c.json(page, 200);
   },
 );
