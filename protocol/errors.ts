@@ -5,6 +5,7 @@ export const ErrorCode = z.enum([
   'invalid_json',
   'validation_failed',
   'payload_too_large',
+  'unsupported_media_type',
   'too_many_lines',
   'unauthorized',
   'forbidden',

@@ -19,6 +19,7 @@ export const renderError = (c: Context<AppEnv>, error: AppError) => {
 
 const codeForHttpException = (e: HTTPException): ErrorCode => {
   if (e.status === 413) return 'payload_too_large';
+  if (e.status === 415) return 'unsupported_media_type';
   if (e.status === 401) return 'unauthorized';
   if (e.status === 403) return 'forbidden';
   if (e.status === 404) return 'not_found';

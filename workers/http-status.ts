@@ -7,6 +7,7 @@ export const httpStatus: Record<ErrorCode, ContentfulStatusCode> = {
   validation_failed: 400,
   payload_too_large: 413,
   too_many_lines: 413,
+  unsupported_media_type: 415,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

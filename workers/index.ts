@@ -4,6 +4,7 @@ import { Failure } from '../protocol/errors';
 import { createApp, onError } from './app';
 import { authenticate } from './auth/authenticate';
 import { docsPage } from './docs-page';
+import { jsonBodies } from './json-body';
 import { reconcile } from './ledger/reconcile';
 import { batchRoutes } from './routes/batch';
 import { channelLagRoutes } from './routes/channel-lag';
@@ -56,6 +57,8 @@ app.use('/v1/*', async (c, next) => {
 // Every /v1 route needs an API key except health; /openapi.json, /docs and / are public.
 // The stream authenticates itself: a refused WebSocket gets a close code and reason, not a 401.
 app.use('/v1/*', except(['/v1/health', '/v1/stream'], authenticate));
+// Every body is JSON (or empty), except the import's NDJSON or CSV, which that route checks itself.
+app.use('/v1/*', except(['/v1/skus/import'], jsonBodies));
 // A channel's new rules go to every stream hub (re-emitting the listed quantities they change).
 app.use('/v1/channels/:code', pushChannelRules);
 

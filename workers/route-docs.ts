@@ -9,6 +9,7 @@ const descriptions = {
   410: 'The hold expired before this operation (hold_expired)',
   412: 'A precondition (ifSeq, expectedOnHand) does not hold (version_conflict)',
   413: 'Body or line count over the limit',
+  415: 'The body is not sent as application/json (unsupported_media_type)',
   422: 'The idempotency key was used for a different request (idempotency_key_reused)',
 } as const;
 

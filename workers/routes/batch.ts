@@ -79,7 +79,7 @@ export const batchRoutes = createApp().openapi(
     },
     responses: {
       200: { description: 'Per-line results, in request order', ...json(BatchResult) },
-      ...errorResponses(400, 401, 403, 404, 413),
+      ...errorResponses(400, 401, 403, 404, 413, 415),
     },
   }),
   async (c) => runBatch(c, c.req.valid('json').lines, c.req.valid('header')['idempotency-key']),

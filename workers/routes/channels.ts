@@ -37,7 +37,7 @@ export const channelRoutes = createApp()
       request: { body: { required: true, ...json(ChannelCreate) } },
       responses: {
         201: { description: 'Created', ...json(Channel) },
-        ...errorResponses(400, 401, 403, 404, 409),
+        ...errorResponses(400, 401, 403, 404, 409, 415),
       },
     }),
     async (c) => {
@@ -104,7 +104,7 @@ export const channelRoutes = createApp()
       request: { params: CodeParam, body: { required: true, ...json(ChannelPatch) } },
       responses: {
         200: { description: 'The channel as changed', ...json(Channel) },
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 415),
       },
     }),
     async (c) => {

@@ -39,7 +39,7 @@ export const keyRoutes = createApp()
           description: 'Created; store `key` now, it is never shown again',
           ...json(KeyCreated),
         },
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 415),
       },
     }),
     async (c) => {

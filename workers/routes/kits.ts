@@ -84,7 +84,7 @@ export const kitRoutes = createApp()
       request: { params: SkuParam, body: { required: true, ...json(KitDefinition) } },
       responses: {
         200: { description: 'The kit as defined', ...json(Kit) },
-        ...errorResponses(400, 401, 403, 404, 409),
+        ...errorResponses(400, 401, 403, 404, 409, 415),
       },
     }),
     async (c) => {

@@ -104,7 +104,7 @@ ledgerRoutes.openapi(
     },
     responses: {
       200: { description: 'Report', ...json(ReconcileReport) },
-      ...errorResponses(400, 401, 403),
+      ...errorResponses(400, 401, 403, 415),
     },
   }),
   async (c) => {

@@ -36,7 +36,7 @@ export const locationRoutes = createApp()
       request: { body: { required: true, ...json(LocationCreate) } },
       responses: {
         201: { description: 'Created', ...json(Location) },
-        ...errorResponses(400, 401, 403, 409),
+        ...errorResponses(400, 401, 403, 409, 415),
       },
     }),
     async (c) => {
@@ -101,7 +101,7 @@ export const locationRoutes = createApp()
       request: { params: CodeParam, body: { required: true, ...json(LocationPatch) } },
       responses: {
         200: { description: 'The location as changed', ...json(Location) },
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 415),
       },
     }),
     async (c) => {

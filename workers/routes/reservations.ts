@@ -47,7 +47,7 @@ reservationRoutes.openAPIRegistry.registerPath(
         description: 'A replay of the first answer to this idempotency key',
         ...json(ReservationView),
       },
-      ...errorResponses(400, 401, 403, 404, 409, 413, 422),
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
     },
   }),
 );
@@ -111,7 +111,7 @@ for (const [op, schema, summary] of lifecycle) {
       request: { params: IdParam, body: { required: op === 'extend', ...json(schema) } },
       responses: {
         200: { description: 'The reservation', ...json(ReservationView) },
-        ...errorResponses(400, 401, 403, 404, 409, 410),
+        ...errorResponses(400, 401, 403, 404, 409, 410, 415),
       },
     }),
     async (c) => {

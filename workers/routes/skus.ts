@@ -30,7 +30,7 @@ export const skuRoutes = createApp()
       request: { body: { required: true, ...json(SkuCreate) } },
       responses: {
         201: { description: 'Created', ...json(Sku) },
-        ...errorResponses(400, 401, 403, 409),
+        ...errorResponses(400, 401, 403, 409, 415),
       },
     }),
     async (c) => {
@@ -108,7 +108,7 @@ export const skuRoutes = createApp()
       request: { params: SkuParam, body: { required: true, ...json(SkuPatch) } },
       responses: {
         200: { description: 'The SKU as changed', ...json(Sku) },
-        ...errorResponses(400, 401, 403, 404),
+        ...errorResponses(400, 401, 403, 404, 415),
       },
     }),
     async (c) => {

@@ -47,7 +47,7 @@ const IdempotencyHeader = z.object({
 
 const mutationResponses = {
   200: { description: 'Applied (or replayed: see `replayed`)', ...json(MutationOutcome) },
-  ...errorResponses(400, 401, 403, 404, 409, 410, 412, 413, 422),
+  ...errorResponses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422),
 };
 
 /** Documents a POST route whose body is `body` (the command without what the path carries). */
