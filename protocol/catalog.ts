@@ -28,8 +28,26 @@ const Timestamp = z.string().describe('ISO 8601 UTC');
 export const Gtin = z.string().regex(/^(\d{8}|\d{12,14})$/, 'GTIN: 8, 12, 13 or 14 digits');
 export const BackorderPolicy = z.enum(['deny', 'continue']);
 export type BackorderPolicy = z.infer<typeof BackorderPolicy>;
+// Names of Object.prototype's machinery: zod drops a "__proto__" key without a word, and code that
+// copies the others into a plain object can change its prototype; all three are refused by name.
+const RESERVED_ATTRIBUTES = ['__proto__', 'constructor', 'prototype'];
+const refuseReservedNames = (value: unknown, ctx: z.RefinementCtx) => {
+  if (typeof value !== 'object' || value === null) return value;
+  for (const key of RESERVED_ATTRIBUTES.filter((k) => Object.hasOwn(value, k))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${key} is a reserved name`,
+      input: value,
+      path: [key],
+    });
+  }
+  return value;
+};
 export const Attributes = z
-  .record(z.string().min(1).max(64), z.union([z.string().max(1000), z.number(), z.boolean()]))
+  .preprocess(
+    refuseReservedNames,
+    z.record(z.string().min(1).max(64), z.union([z.string().max(1000), z.number(), z.boolean()])),
+  )
   .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes');
 export type Attributes = z.infer<typeof Attributes>;
 const Title = z.string().trim().min(1).max(500);

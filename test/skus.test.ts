@@ -86,6 +86,39 @@ describe('SKU catalog', () => {
     expect((await api(`/v1/skus/${code}`)).status).toBe(404);
   });
 
+  // JSON.parse keeps "__proto__" as a key, but a parser that assigns it would set the prototype
+  // instead: such keys are refused, never silently dropped or stored.
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses an attribute named %s, naming its path, on create, patch and import',
+    async (key) => {
+      const attributes = `{"colour":"red",${JSON.stringify(key)}:"x"}`;
+      const code = uniq('PROTO');
+      const created = await api<ErrorBody>('/v1/skus', {
+        rawBody: `{"code":"${code}","title":"Tee","attributes":${attributes}}`,
+      });
+      expect([created.status, created.body.error?.code]).toEqual([400, 'validation_failed']);
+      expect(created.body.error.message).toContain(`json.attributes.${key}`);
+      expect((await api(`/v1/skus/${code}`)).status).toBe(404);
+
+      const sku = await makeSku({ attributes: { colour: 'blue' } });
+      const patched = await api<ErrorBody>(`/v1/skus/${sku.code}`, {
+        method: 'PATCH',
+        rawBody: `{"attributes":${attributes}}`,
+      });
+      expect([patched.status, patched.body.error?.code]).toEqual([400, 'validation_failed']);
+      expect(patched.body.error.message).toContain(`json.attributes.${key}`);
+      expect((await api<Sku>(`/v1/skus/${sku.code}`)).body).toEqual(sku);
+
+      const imported = await api<ErrorBody>('/v1/skus/import', {
+        rawBody: `{"code":"${code}","title":"Tee","attributes":${attributes}}\n`,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect([imported.status, imported.body.error?.code]).toEqual([400, 'validation_failed']);
+      expect(imported.body.error.message).toContain(`line 1: attributes.${key}`);
+      expect((await api(`/v1/skus/${code}`)).status).toBe(404);
+    },
+  );
+
   it('rejects a body that is not JSON with invalid_json', async () => {
     const res = await api<ErrorBody>('/v1/skus', { rawBody: '{"code": ' });
     expect(res.status).toBe(400);
