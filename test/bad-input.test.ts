@@ -1255,6 +1255,33 @@ describe('the movement batch', () => {
   });
 });
 
+describe('a retried create', () => {
+  type Replayable = { replayed: boolean };
+  const creates = (x: World, code: string) => [
+    { path: `/v1/skus/${code}/holds`, body: { quantity: 1, locations: [x.a] } },
+    { path: `/v1/skus/${code}/transfers`, body: { from: x.a, to: x.b, quantity: 1 } },
+  ];
+
+  it('answers 201 again with the first result, marked as a replay, on every route that creates', async () => {
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: w.a, quantity: 10 });
+    for (const { path, body } of creates(w, code)) {
+      const headers = { 'idempotency-key': uniq('retry') };
+      const first = await api<Replayable>(path, { body, headers });
+      const again = await api<Replayable>(path, { body, headers });
+      expect({ path, first: first.status, again: again.status }).toEqual({
+        path,
+        first: 201,
+        again: 201,
+      });
+      expect(again.body).toEqual({ ...first.body, replayed: true });
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+    }
+    const stock = await get<StockView>(`/v1/skus/${code}/stock`);
+    expect(stock.totals).toMatchObject({ onHand: 9, reserved: 1 });
+  });
+});
+
 describe('messages that name what is wrong', () => {
   it('names the SKU when a stock route is called for a SKU not in the catalog', async () => {
     const res = await api<Envelope>('/v1/skus/NOT-IN-CATALOG-1/receive', { body: receiveAt(w) });

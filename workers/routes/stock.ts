@@ -45,10 +45,8 @@ const IdempotencyHeader = z.object({
   }),
 });
 
-const mutationResponses = {
-  200: { description: 'Applied (or replayed: see `replayed`)', ...json(MutationOutcome) },
-  ...errorResponses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422),
-};
+const applied = { description: 'Applied (or replayed: see `replayed`)', ...json(MutationOutcome) };
+const mutationErrors = errorResponses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422);
 
 /** Documents a POST route whose body is `body` (the command without what the path carries). */
 const documentMovement = (
@@ -66,7 +64,7 @@ const documentMovement = (
       tags: ['stock'],
       security: bearer,
       request: { params, headers: IdempotencyHeader, body: { required: true, ...json(body) } },
-      responses: { ...mutationResponses, ...(created && { 201: mutationResponses[200] }) },
+      responses: { [created ? 201 : 200]: applied, ...mutationErrors },
     }),
   );
 
@@ -87,7 +85,8 @@ const applyCommand = async (c: Context<AppEnv>, sku: string, raw: Command, creat
   if (result.replayed || (result.ok && result.value.replayed))
     c.header('idempotent-replayed', 'true');
   if (!result.ok) throw new Failure(result.error);
-  return c.json(result.value, created && !result.value.replayed ? 201 : 200);
+  // A replay answers the first status too: a retried create is still a 201.
+  return c.json(result.value, created ? 201 : 200);
 };
 
 /**
