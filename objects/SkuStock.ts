@@ -90,15 +90,13 @@ export class SkuStock extends DurableObject<Env> {
   private ledgerFailures = 0;
   /** Where the outbox is flushed; tests swap in a failing sink to play a D1 outage. */
   ledger: LedgerSink;
+  /** Where the state is published; tests swap in a hanging hub to play a crash mid-publish. */
+  hub: (update: SkuUpdate) => Promise<void>;
   /** Time of the latest event, for the published state. */
   private lastEventAt = Date.now();
   /** Feeds the SKU's StreamHub shard: latest state wins, one send in flight, retried by alarm. */
   private readonly publisher = new CoalescingPublisher<() => SkuUpdate>(
-    (build) => {
-      const update = build();
-      const shards = Number(this.env.STREAM_SHARDS) || 1;
-      return streamHub(this.env, shardOf(update.sku, shards)).publish(update);
-    },
+    (build) => this.hub(build()),
     (failures, error) => {
       const delay = backoffMs(failures);
       console.warn(
@@ -113,6 +111,8 @@ export class SkuStock extends DurableObject<Env> {
     super(ctx, env);
     this.store = new StockStore(drizzle(ctx.storage, { schema }));
     this.ledger = d1LedgerSink(env.DB);
+    const shards = Number(env.STREAM_SHARDS) || 1;
+    this.hub = (update) => streamHub(env, shardOf(update.sku, shards)).publish(update);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(drizzle(ctx.storage), migrations);
       const meta = this.store.loadMeta();
