@@ -4,9 +4,13 @@ export interface TimerStore {
   save(name: string, at: number | null): void;
 }
 
+/** Timers whose work outlives `takeDue` (it awaits I/O) and the deadline they move to meanwhile. */
+export type Lease = { names: readonly string[]; until: number };
+
 /**
  * Multiplexes named deadlines onto the one alarm a Durable Object has: the platform alarm is
- * always set to the earliest deadline, and `due` hands back the names whose time has come.
+ * always set no later than the earliest deadline, and `takeDue` hands back the names whose time
+ * has come.
  */
 export class AlarmScheduler {
   private readonly timers: Map<string, number>;
@@ -19,6 +23,9 @@ export class AlarmScheduler {
   ) {
     this.timers = store.load();
     this.armedAt = currentAlarm;
+    // A death between saving a timer and setting the alarm leaves a deadline nothing would wake.
+    const next = this.next();
+    if (next !== null && (currentAlarm === null || currentAlarm > next)) this.arm();
   }
 
   /** Sets (or moves) the deadline of `name`. */
@@ -41,12 +48,21 @@ export class AlarmScheduler {
     this.arm();
   }
 
-  /** Removes and returns the names due at `now`, earliest first. */
-  takeDue(now: number): string[] {
+  /**
+   * Returns the names due at `now`, earliest first, and removes them, except those the lease
+   * names: they move to `lease.until`, so dying before their work ends leaves an alarm to redo
+   * it. The owner cancels or reschedules a leased name when its work is done.
+   */
+  takeDue(now: number, lease?: Lease): string[] {
     const due = [...this.timers].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]);
     for (const [name] of due) {
-      this.timers.delete(name);
-      this.store.save(name, null);
+      if (lease?.names.includes(name)) {
+        this.timers.set(name, lease.until);
+        this.store.save(name, lease.until);
+      } else {
+        this.timers.delete(name);
+        this.store.save(name, null);
+      }
     }
     // The platform alarm that woke us is spent.
     this.armedAt = null;
