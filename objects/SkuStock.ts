@@ -35,6 +35,13 @@ const FLUSH_TIMER = 'flush-ledger';
 const PUBLISH_TIMER = 'publish';
 /** Changes are gathered this long before a flush, so a burst becomes one D1 batch. */
 const LEDGER_FLUSH_DELAY_MS = 500;
+/**
+ * How far ahead the alarm moves a timer whose work it awaits (a D1 write, a hub publish): dying
+ * mid-await then leaves an alarm that redoes it, this long after, instead of none at all.
+ */
+const LEASE_MS = 15_000;
+/** Timers whose work the alarm awaits, and so holds a lease on. */
+const LEASED = [FLUSH_TIMER, PUBLISH_TIMER];
 /** Most events one flush sends to D1. */
 const LEDGER_BATCH = 200;
 /** Events the object keeps for its own reads after D1 has them. */
@@ -125,6 +132,10 @@ export class SkuStock extends DurableObject<Env> {
         (at) => void (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
         await ctx.storage.getAlarm(),
       );
+      // Whatever instant the last life ended at, events not yet in D1 get a flush.
+      if (this.state && this.flushedSeq < this.state.seq) {
+        this.scheduler.scheduleNoLaterThan(FLUSH_TIMER, Date.now());
+      }
       // A restart may have dropped a publish in flight; the hub ignores what it already has.
       this.publish();
     });
@@ -209,12 +220,13 @@ export class SkuStock extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    const due = this.scheduler.takeDue(now);
+    const due = this.scheduler.takeDue(now, { names: LEASED, until: now + LEASE_MS });
     // The synchronous work first: requests may run while the flush awaits D1.
     if (due.includes(HOLD_TIMER)) this.expireDueHolds(now, true);
     if (due.includes(PRUNE_TIMER)) this.pruneIdempotency(now);
     if (due.includes(PUBLISH_TIMER)) this.publish();
     if (due.includes(FLUSH_TIMER)) await this.flushLedger();
+    if (due.includes(PUBLISH_TIMER)) await this.settlePublish();
   }
 
   /** Resolves once the latest state reached the SKU's hub (true) or the last attempt failed (false). */
@@ -241,33 +253,42 @@ export class SkuStock extends DurableObject<Env> {
   }
 
   /**
-   * Sends the next batch of the outbox to the ledger. Runs from the alarm, so a crash or a D1
-   * outage only delays it: the events stay here until D1 has them.
+   * Sends the next batch of the outbox to the ledger, then the new lag to the hub. Runs from the
+   * alarm under the flush timer's lease, so a crash or a D1 outage only delays it: the events
+   * stay here, and the timer stays set, until D1 and the hub have them.
    */
   private async flushLedger(): Promise<void> {
     const state = this.state;
-    if (!state) return;
-    const batch = this.store.events(state.sku, this.flushedSeq, LEDGER_BATCH);
+    const batch = state ? this.store.events(state.sku, this.flushedSeq, LEDGER_BATCH) : [];
     const last = batch.at(-1);
-    if (!last) return;
-    try {
-      await this.ledger.write(batch);
-    } catch (e) {
-      this.ledgerFailures++;
-      const delay = backoffMs(this.ledgerFailures);
-      console.warn(
-        `SKU ${state.sku}: ledger flush failed (${this.ledgerFailures}x), retry in ${Math.round(delay)} ms`,
-        e,
-      );
-      this.scheduler.schedule(FLUSH_TIMER, Date.now() + delay);
-      return;
+    if (state && last) {
+      try {
+        await this.ledger.write(batch);
+      } catch (e) {
+        this.ledgerFailures++;
+        const delay = backoffMs(this.ledgerFailures);
+        console.warn(
+          `SKU ${state.sku}: ledger flush failed (${this.ledgerFailures}x), retry in ${Math.round(delay)} ms`,
+          e,
+        );
+        this.scheduler.schedule(FLUSH_TIMER, Date.now() + delay);
+        return;
+      }
+      this.ledgerFailures = 0;
+      this.flushedSeq = Math.max(this.flushedSeq, last.seq);
+      this.store.setCursor('ledger', this.flushedSeq);
+      this.store.pruneEvents(this.flushedSeq - RETAINED_EVENTS);
+      this.publish();
     }
-    this.ledgerFailures = 0;
-    this.flushedSeq = Math.max(this.flushedSeq, last.seq);
-    this.store.setCursor('ledger', this.flushedSeq);
-    this.store.pruneEvents(this.flushedSeq - RETAINED_EVENTS);
-    this.publish();
+    // Still under the lease: a publish lost with the object (this one or a restart's) is redone.
+    await this.settlePublish();
     if (this.flushedSeq < (this.state?.seq ?? 0)) this.scheduler.schedule(FLUSH_TIMER, Date.now());
+    else this.scheduler.cancel(FLUSH_TIMER);
+  }
+
+  /** Waits until the hub has the newest state; a failed publish has set its own retry. */
+  private async settlePublish(): Promise<void> {
+    if (await this.publisher.settled()) this.scheduler.cancel(PUBLISH_TIMER);
   }
 
   /** Offers the current state to the hub; sends happen after the change is recorded. */
