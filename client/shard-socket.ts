@@ -32,6 +32,9 @@ export type ShardSocketOptions = {
   fail: (error: AppError, closeCode: number) => void;
 };
 
+/** Acknowledgements within this long of each other go out as one (the newest cursor). */
+const ACK_EVERY_MS = 100;
+
 const closeCodeErrors: Record<number, AppError['code']> = {
   [CloseCode.invalid]: 'validation_failed',
   [CloseCode.unauthorized]: 'unauthorized',
@@ -54,6 +57,11 @@ export class ShardSocket {
   private confirmEvery = 1;
   private lastError: AppError | undefined;
   private lastHeard = Date.now();
+  /** The newest cursor the consumer acknowledged, and the newest the hub was sent. */
+  private ackWanted = 0;
+  private ackSent = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
   private readonly ws: ReconnectingWebSocket;
   private readonly heartbeat: ReturnType<typeof setInterval>;
 
@@ -74,6 +82,8 @@ export class ShardSocket {
       this.consumed = 0;
       this.reported = 0;
       this.lastHeard = Date.now();
+      // An acknowledgement made while the socket was down goes out on the new one.
+      this.scheduleAck();
     });
     this.ws.addEventListener('message', (e) => this.onMessage(e.data));
     this.ws.addEventListener('close', (e) => this.onClose(e.code, e.reason));
@@ -85,14 +95,33 @@ export class ShardSocket {
     }, o.heartbeatMs);
   }
 
-  /** Tells the hub the connector has durably handled everything up to `cursor`. */
+  /**
+   * Tells the hub the connector has durably handled everything up to `cursor`. Coalesced: the
+   * newest cursor goes out at most once per ACK_EVERY_MS, and an ack that moves nothing is not
+   * sent at all, so acknowledging after every event costs the hub almost nothing.
+   */
   ack(cursor = this.delivered): void {
-    this.send({ type: 'ack', cursor });
+    if (this.closed || cursor <= this.ackWanted) return;
+    this.ackWanted = cursor;
+    this.scheduleAck();
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.heartbeat);
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     this.ws.close(1000, 'closed by the client');
+  }
+
+  private scheduleAck(): void {
+    if (this.closed || this.ackTimer !== undefined || this.ackWanted <= this.ackSent) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      // Sent when the socket is open; otherwise the next 'open' sends the newest.
+      if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+      this.ackSent = this.ackWanted;
+      this.ws.send(JSON.stringify({ type: 'ack', cursor: this.ackSent } satisfies ClientMessage));
+    }, ACK_EVERY_MS);
   }
 
   private onMessage(data: unknown): void {
@@ -197,10 +226,6 @@ export class ShardSocket {
       );
       this.reported = this.consumed;
     }
-  }
-
-  private send(m: ClientMessage): void {
-    this.ws.send(JSON.stringify(m));
   }
 
   private onClose(code: number, reason: string): void {

@@ -30,8 +30,6 @@ export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
 
 const DEFAULT_WINDOW = 1000;
 const PAGE_ROWS = 100;
-/** Snapshot pages a subscriber may have unconfirmed: a replay goes at the reader's pace. */
-const PAGES_IN_FLIGHT = 4;
 /**
  * After a fan-out of n messages the next waits n × this (at most MAX_FAN_OUT_GAP_MS): a hub with
  * many subscribers batches more and spends a bounded share of its thread sending, while one with
@@ -155,6 +153,8 @@ export class StreamHub extends Server<Env> {
       sent: 0,
       confirmed: 0,
       confirmedCursor: from,
+      pages: [],
+      acked: -1,
     };
     try {
       conn.setState(state);
@@ -208,7 +208,7 @@ export class StreamHub extends Server<Env> {
     if (m.type === 'received') {
       entry.confirm(m.count, m.cursor);
       if (entry.state.replay !== null) this.pump(entry);
-      else entry.save();
+      else this.keep(entry);
       return;
     }
     const { channel } = entry.state.filter;
@@ -217,6 +217,10 @@ export class StreamHub extends Server<Env> {
       return;
     }
     const acked = Math.min(m.cursor, this.head);
+    // An ack that moves nothing gets no answer, so a client that acks every message (this
+    // answer included) cannot loop with the hub.
+    if (!entry.acknowledge(acked)) return;
+    if (!this.keep(entry)) return;
     const { keyId, role } = entry.state.principal;
     this.store.saveAck({ connector: keyId, channel, role, cursor: acked, ackedAt: Date.now() });
     const { behind, lagSeconds } = this.lagAfter(acked);
@@ -286,35 +290,55 @@ export class StreamHub extends Server<Env> {
     const views = new Map<string, (StreamRow | null)[]>();
     const messages = new Map<string, string | null>();
     let sent = 0;
-    for (const entry of this.registry().values()) {
-      const { filter, replay, since } = entry.state;
-      // A replaying socket gets the rows when its scan reaches their cursors.
-      if (replay !== null) continue;
-      // A socket that went live after some of these rows were stored had them in its replay.
-      const cacheable = since < first;
-      let message = cacheable ? messages.get(entry.filterKey) : undefined;
-      if (message === undefined) {
-        let rendered = views.get(entry.key);
-        if (rendered === undefined) {
-          rendered = changes.map((c) => this.render(c, filter));
-          views.set(entry.key, rendered);
-        }
-        const rows = rendered.filter(
-          (r): r is StreamRow => r !== null && r.cursor > since && matchesSku(filter, r.sku),
-        );
-        message = this.updateMessage(rows);
-        if (cacheable) messages.set(entry.filterKey, message);
-      }
-      if (message === null) continue;
-      sent++;
-      if (entry.unconfirmed < this.window) this.send(entry, message);
-      else {
-        entry.resync(this.shard, this.window);
-        this.entries?.delete(entry.conn.id);
+    for (const entry of [...this.registry().values()]) {
+      // One subscriber's failure must never cost the others this batch.
+      try {
+        const message = this.messageFor(entry, changes, first, views, messages);
+        if (message === null) continue;
+        sent++;
+        if (entry.unconfirmed < this.window) this.send(entry, message);
+        else this.drop(entry, `slow consumer: ${this.window} messages unconfirmed`);
+      } catch (error) {
+        console.error(`StreamHub ${this.shard}: fan-out to ${entry.conn.id} failed`, error);
+        this.drop(entry, 'the hub could not send an update', CloseCode.restart);
       }
     }
     const gap = Math.min(MAX_FAN_OUT_GAP_MS, sent * FAN_OUT_GAP_PER_MESSAGE_MS);
     this.nextFanOutAt = Date.now() + gap;
+  }
+
+  /** The message one live subscriber gets for these changes, or null when it needs none. */
+  private messageFor(
+    entry: Subscriber,
+    changes: Change[],
+    first: number,
+    views: Map<string, (StreamRow | null)[]>,
+    messages: Map<string, string | null>,
+  ): string | null {
+    const { filter, replay, since } = entry.state;
+    // A replaying socket gets the rows when its scan reaches their cursors.
+    if (replay !== null) return null;
+    // A socket that went live after some of these rows were stored had them in its replay, and
+    // may hold a newer state than the one before the batch: it gets every row after `since`.
+    if (since >= first) {
+      const rows = changes
+        .filter((c) => c.row.cursor > since && matchesSku(filter, c.row.sku))
+        .map(({ row }) => this.render({ row, previous: undefined }, filter))
+        .filter((r): r is StreamRow => r !== null);
+      return this.updateMessage(rows);
+    }
+    const cached = messages.get(entry.filterKey);
+    if (cached !== undefined) return cached;
+    let rendered = views.get(entry.key);
+    if (rendered === undefined) {
+      rendered = changes.map((c) => this.render(c, filter));
+      views.set(entry.key, rendered);
+    }
+    const message = this.updateMessage(
+      rendered.filter((r): r is StreamRow => r !== null && matchesSku(filter, r.sku)),
+    );
+    messages.set(entry.filterKey, message);
+    return message;
   }
 
   /** A change as a subscriber with this filter sees it, or null when its view did not change. */
@@ -339,7 +363,7 @@ export class StreamHub extends Server<Env> {
   private pump(entry: Subscriber): void {
     const { filter } = entry.state;
     let replay: Replay | null = entry.state.replay;
-    while (replay !== null && entry.unconfirmed < PAGES_IN_FLIGHT) {
+    while (replay !== null && entry.mayPage) {
       const r: Replay = replay;
       const batch = this.store.rowsAfter(r.at, PAGE_ROWS);
       const rules = this.rulesNow(filter.channel)?.rules;
@@ -352,23 +376,44 @@ export class StreamHub extends Server<Env> {
       );
       const at = batch.at(-1)?.cursor ?? r.at;
       if (rows.length > 0) {
-        this.send(entry, {
+        const page: Outgoing = {
           type: 'snapshot',
           shard: this.shard,
           cursor: Math.max(r.from, at),
           rows: rows.map((row) => ({ ...row, ...project(row, filter, rules) })),
-        });
+        };
+        if (!entry.sendPage(page)) {
+          this.drop(entry, 'the hub could not send', CloseCode.restart);
+          return;
+        }
       }
       if (batch.length < PAGE_ROWS) {
         replay = null;
         entry.state.since = this.head;
-        this.send(entry, { type: 'caught-up', shard: this.shard, cursor: this.head });
+        const end: Outgoing = { type: 'caught-up', shard: this.shard, cursor: this.head };
+        if (!entry.sendPage(end)) {
+          this.drop(entry, 'the hub could not send', CloseCode.restart);
+          return;
+        }
       } else {
         replay = { ...r, at };
       }
     }
     entry.state.replay = replay;
-    entry.save();
+    this.keep(entry);
+  }
+
+  /** Saves a socket's state with it; a socket whose state cannot be kept is sent to resume. */
+  private keep(entry: Subscriber): boolean {
+    if (entry.save()) return true;
+    this.drop(entry, "the hub could not keep this socket's state", CloseCode.restart);
+    return false;
+  }
+
+  /** Closes a socket with a resync notice (it resumes from its cursor) and forgets it. */
+  private drop(entry: Subscriber, reason: string, code: number = CloseCode.slowConsumer): void {
+    this.entries?.delete(entry.conn.id);
+    entry.resync(this.shard, `${reason}; resume from your cursor`, code);
   }
 
   private applyRules(rules: ListingRules, source: 'push' | 'subscribe'): void {
@@ -420,7 +465,7 @@ export class StreamHub extends Server<Env> {
   }
 
   private send(entry: Subscriber, message: Outgoing | string): void {
-    if (!entry.send(message)) this.entries?.delete(entry.conn.id);
+    if (!entry.send(message)) this.drop(entry, 'the hub could not send', CloseCode.restart);
   }
 
   private sendError(entry: Subscriber, code: ErrorCode, message: string): void {

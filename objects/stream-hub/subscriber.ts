@@ -1,7 +1,7 @@
 import type { Connection } from 'partyserver';
 import type { z } from 'zod';
 import { CloseCode, type ServerMessage } from '../../protocol/stream';
-import { ConnState } from './connection-state';
+import { ConnState, PAGES_IN_FLIGHT } from './connection-state';
 import { viewKey } from './view';
 
 export type Outgoing = z.input<typeof ServerMessage>;
@@ -39,7 +39,15 @@ export class Subscriber {
     return this.sent - this.state.confirmed;
   }
 
-  /** Sends a message; false when the socket is gone. */
+  /** Whether another snapshot page may go out before the subscriber confirms the earlier ones. */
+  get mayPage(): boolean {
+    return this.state.pages.filter((at) => at > this.state.confirmed).length < PAGES_IN_FLIGHT;
+  }
+
+  /**
+   * Sends a message; false when it could not be sent or its state not kept (the socket is gone,
+   * or broken: the caller drops it, and the client resumes from its cursor).
+   */
   send(message: Outgoing | string): boolean {
     try {
       this.conn.send(typeof message === 'string' ? message : JSON.stringify(message));
@@ -47,7 +55,16 @@ export class Subscriber {
       return false;
     }
     this.sent++;
-    if (this.sent % this.checkpointEvery === 0) this.save();
+    return this.sent % this.checkpointEvery !== 0 || this.save();
+  }
+
+  /** Sends a snapshot page and remembers the count it must be confirmed at. */
+  sendPage(message: Outgoing): boolean {
+    if (!this.send(message)) return false;
+    const { confirmed } = this.state;
+    this.state.pages = [...this.state.pages.filter((at) => at > confirmed), this.sent].slice(
+      -PAGES_IN_FLIGHT,
+    );
     return true;
   }
 
@@ -59,21 +76,36 @@ export class Subscriber {
     this.state.confirmedCursor = Math.max(this.state.confirmedCursor, cursor);
   }
 
+  /** Records an acknowledgement; false when it does not move this socket's acked cursor. */
+  acknowledge(cursor: number): boolean {
+    if (cursor <= this.state.acked) return false;
+    this.state.acked = cursor;
+    return true;
+  }
+
   /** Cuts the socket off with a resync notice: it resumes from its own cursor. */
-  resync(shard: number, window: number): void {
-    const reason = `slow consumer: ${window} messages unconfirmed; resume from your cursor`;
+  resync(shard: number, reason: string, code: number = CloseCode.slowConsumer): void {
     const cursor = this.state.confirmedCursor;
     try {
       this.conn.send(JSON.stringify({ type: 'resync', shard, cursor, reason } satisfies Outgoing));
-      this.conn.close(CloseCode.slowConsumer, reason);
     } catch {
-      // Already gone.
+      // Already gone: closing below is all that is left to do.
+    }
+    try {
+      this.conn.close(code, reason);
+    } catch {
+      // Already closed.
     }
   }
 
-  /** Writes the state (and the count) to the socket's attachment. */
-  save(): void {
+  /** Writes the state (and the count) to the socket's attachment; false when it cannot be kept. */
+  save(): boolean {
     this.state.sent = this.sent;
-    this.conn.setState(this.state);
+    try {
+      this.conn.setState(this.state);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

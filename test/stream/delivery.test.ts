@@ -131,20 +131,20 @@ describe('stream delivery', () => {
   });
 
   it('pages a snapshot and sends it at the pace the subscriber confirms', async () => {
-    const { prefix, skus } = skusOnShard(1, 350);
+    const { prefix, skus } = skusOnShard(1, 450);
     await Promise.all(skus.map((sku) => publish(skuUpdate(sku, 1, { A: 1 }))));
     const s = await openSocket(`shard=1&prefix=${prefix}`);
     const pages = () => s.messages.filter(is('snapshot'));
-    await s.until(() => (pages().length === 3 ? true : undefined), 'three pages');
-    // hello and three pages are out; nothing more until the subscriber confirms them.
+    await s.until(() => (pages().length === 4 ? true : undefined), 'four pages');
+    // Four pages are out; nothing more until the subscriber confirms them.
     await publish(skuUpdate(uniq('NUDGE'), 1, { A: 1 }));
-    expect(pages()).toHaveLength(3);
+    expect(pages()).toHaveLength(4);
     const sent = s.messages.length;
     s.send({ type: 'received', count: sent, cursor: 0 });
     const done = await s.waitFor(is('caught-up'));
     const rows = pages().flatMap((m) => m.rows);
-    expect(rows.length).toBe(350);
-    expect(new Set(rows.map((r) => r.sku)).size).toBe(350);
+    expect(rows.length).toBe(450);
+    expect(new Set(rows.map((r) => r.sku)).size).toBe(450);
     expect(rows.every((r) => r.cursor <= done.cursor)).toBe(true);
     s.ws.close();
   });

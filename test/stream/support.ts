@@ -96,7 +96,15 @@ export type RawSocket = {
 
 export const openSocket = async (
   query: string,
-  auth: { key?: string | null; protocols?: string[] } = {},
+  auth: {
+    key?: string | null;
+    protocols?: string[];
+    /**
+     * Follow the flow-control rule as a plain client would: `received` after every snapshot page
+     * and `caught-up`, and after every `confirmEvery` messages.
+     */
+    confirm?: boolean;
+  } = {},
 ): Promise<RawSocket> => {
   const headers = new Headers({ upgrade: 'websocket' });
   const key = auth.key === undefined ? ADMIN_KEY : auth.key;
@@ -120,10 +128,25 @@ export const openSocket = async (
     });
   });
   let pongs = 0;
+  let count = 0;
+  let reported = 0;
+  let confirmEvery = Number.POSITIVE_INFINITY;
+  let cursor = 0;
+  const confirm = (m: ServerMessage) => {
+    count++;
+    if (m.type === 'hello') confirmEvery = m.confirmEvery;
+    if ('cursor' in m && m.type !== 'resync') cursor = Math.max(cursor, m.cursor);
+    const pageEnd = m.type === 'snapshot' || m.type === 'caught-up';
+    if (pageEnd || count - reported >= confirmEvery) {
+      ws.send(JSON.stringify({ type: 'received', count, cursor }));
+      reported = count;
+    }
+  };
   ws.addEventListener('message', (e) => {
     if (e.data === PONG) pongs++;
     else {
       const m = ServerMessageSchema.parse(JSON.parse(String(e.data)));
+      if (auth.confirm) confirm(m);
       // Tests look at rows: a batch a busy hub sent is taken apart into its updates.
       if (m.type === 'updates') {
         for (const row of m.rows) messages.push({ type: 'update', shard: m.shard, ...row });
