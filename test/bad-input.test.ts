@@ -1260,6 +1260,7 @@ describe('a retried create', () => {
   const creates = (x: World, code: string) => [
     { path: `/v1/skus/${code}/holds`, body: { quantity: 1, locations: [x.a] } },
     { path: `/v1/skus/${code}/transfers`, body: { from: x.a, to: x.b, quantity: 1 } },
+    { path: '/v1/reservations', body: { channel: x.channel, lines: [{ sku: code, quantity: 1 }] } },
   ];
 
   it('answers 201 again with the first result, marked as a replay, on every route that creates', async () => {
@@ -1278,7 +1279,7 @@ describe('a retried create', () => {
       expect(again.headers.get('idempotent-replayed')).toBe('true');
     }
     const stock = await get<StockView>(`/v1/skus/${code}/stock`);
-    expect(stock.totals).toMatchObject({ onHand: 9, reserved: 1 });
+    expect(stock.totals).toMatchObject({ onHand: 9, reserved: 2 });
   });
 });
 

@@ -87,7 +87,7 @@ describe('a Checkout object restarted mid-saga', () => {
     expect(await totals(b)).toMatchObject({ reserved: 3 });
     // The client's retry under its idempotency key gets the cart the alarm finished.
     const retry = await reserve(body, undefined, key);
-    expect([retry.status, retry.body.status, retry.body.replayed]).toEqual([200, 'held', true]);
+    expect([retry.status, retry.body.status, retry.body.replayed]).toEqual([201, 'held', true]);
     expect(await totals(a)).toMatchObject({ reserved: 3 });
   });
 

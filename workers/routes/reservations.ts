@@ -42,9 +42,8 @@ reservationRoutes.openAPIRegistry.registerPath(
     security: bearer,
     request: { headers: IdempotencyHeader, body: { required: true, ...json(ReservationRequest) } },
     responses: {
-      201: { description: 'Every line is held', ...json(ReservationView) },
-      200: {
-        description: 'A replay of the first answer to this idempotency key',
+      201: {
+        description: 'Every line is held (or a replay of that answer: see `replayed`)',
         ...json(ReservationView),
       },
       ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -68,7 +67,8 @@ reservationRoutes.post('/v1/reservations', async (c) => {
   const input = await prepareReservation(c.env, c.get('principal'), request, key);
   const result = await checkout(c.env, input.reservationId).reserve(input);
   if (result.replayed) c.header('idempotent-replayed', 'true');
-  return c.json(unwrap(result), result.replayed ? 200 : 201);
+  // A replay answers the first status too: the first answer to this key was a 201.
+  return c.json(unwrap(result), 201);
 });
 
 reservationRoutes.openapi(
