@@ -373,6 +373,7 @@ export class SkuStock extends DurableObject<Env> {
       transfer: transferId === undefined ? undefined : this.store.getTransfer(transferId),
       scope: meta.scope satisfies Scope,
       newId: (prefix) => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`,
+      inTransit: (location) => this.store.inTransitTo(location),
     });
     if (!decided.ok) return decided;
     const outcome = this.record(decided.value, cmd.op, { ...meta, ref: cmd.ref }, now);

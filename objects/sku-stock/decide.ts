@@ -53,9 +53,11 @@ const decideOp = (state: StockState, cmd: Command, ctx: DecideContext): Result<D
   const level = (location: string) => state.levels.get(location) ?? emptyLevels();
   switch (cmd.op) {
     case 'receive': {
-      const fromIncoming = cmd.fromIncoming
-        ? Math.min(cmd.quantity, level(cmd.location).incoming)
+      // Only units expected on purchase orders: those in transit are their transfer's to receive.
+      const expected = cmd.fromIncoming
+        ? level(cmd.location).incoming - (ctx.inTransit?.(cmd.location) ?? 0)
         : 0;
+      const fromIncoming = Math.min(cmd.quantity, Math.max(0, expected));
       const delta: LevelDelta = { location: cmd.location, onHand: cmd.quantity };
       if (fromIncoming > 0) delta.incoming = -fromIncoming;
       return ok({ deltas: [delta], reason });
@@ -221,10 +223,15 @@ const requireFree = (sku: string, location: string, l: Levels, quantity: number,
   );
 };
 
-/** No level may pass MAX_LEVEL; none may go negative (that would be a bug in a rule above). */
+/**
+ * No level may pass MAX_LEVEL and none may go negative. A negative level means a rule above let
+ * through what it should have refused: the command is refused all the same (a 409, never a 500)
+ * and the gap is logged.
+ */
 const checkBounds = (state: StockState, deltas: readonly LevelDelta[]): Result<true> => {
   for (const d of deltas) {
-    const after = applyDelta(state.levels.get(d.location) ?? emptyLevels(), d);
+    const before = state.levels.get(d.location) ?? emptyLevels();
+    const after = applyDelta(before, d);
     for (const f of LEVEL_FIELDS) {
       if (after[f] > MAX_LEVEL) {
         return err(
@@ -233,7 +240,16 @@ const checkBounds = (state: StockState, deltas: readonly LevelDelta[]): Result<t
         );
       }
       if (after[f] < 0) {
-        throw new Error(`SKU ${state.sku} at ${d.location}: ${f} would become ${after[f]}`);
+        const message = `SKU ${state.sku} at ${d.location}: ${f} would become ${after[f]} (is ${before[f]}, change ${d[f] ?? 0})`;
+        console.error(`rule gap: ${message}`);
+        return err('invalid_state', message, {
+          sku: state.sku,
+          location: d.location,
+          field: f,
+          current: before[f],
+          change: d[f] ?? 0,
+          result: after[f],
+        });
       }
     }
   }

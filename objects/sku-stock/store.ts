@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, lte, min } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, lte, min, sql, sum } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { z } from 'zod';
 import {
@@ -85,6 +85,16 @@ export class StockStore {
   getTransfer(id: string): TransferRecord | undefined {
     const row = this.db.select().from(t.transfers).where(eq(t.transfers.id, id)).get();
     return row && { ...row, from: row.fromLocation, to: row.toLocation };
+  }
+
+  /** Units sent to `location` on transfers and not yet received there. */
+  inTransitTo(location: string): number {
+    const row = this.db
+      .select({ units: sum(sql<number>`${t.transfers.quantity} - ${t.transfers.received}`) })
+      .from(t.transfers)
+      .where(eq(t.transfers.toLocation, location))
+      .get();
+    return Number(row?.units ?? 0);
   }
 
   saveTransfer(tr: TransferRecord): void {

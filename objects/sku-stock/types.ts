@@ -40,6 +40,11 @@ export type DecideContext = {
   transfer?: TransferRecord;
   scope: Scope;
   newId: (prefix: string) => string;
+  /**
+   * Units on their way to `location` on open transfers: incoming that only those transfers'
+   * receipts may take. Absent means no transfer is open (callers that keep none).
+   */
+  inTransit?: (location: string) => number;
 };
 
 /** What applying a command changes; the caller persists it atomically. */
