@@ -18,7 +18,8 @@ type Hold = {
 type Transfer = { to: string; quantity: number; received: number };
 
 export type ModelOp =
-  | { op: 'receive'; location: string; quantity: number }
+  | { op: 'receive'; location: string; quantity: number; fromIncoming?: boolean }
+  | { op: 'expect'; location: string; quantity: number }
   | { op: 'adjust'; location: string; delta: number }
   | { op: 'count'; location: string; onHand: number }
   | { op: 'mark-unavailable'; location: string; quantity: number }
@@ -76,6 +77,13 @@ export class ReferenceModel {
     return this.policy === 'deny' ? Math.max(0, raw) : raw;
   }
 
+  /** Units on their way to `location` on transfers not yet received there. */
+  inTransit(location: string): number {
+    let sum = 0;
+    for (const t of this.transfers.values()) if (t.to === location) sum += t.quantity - t.received;
+    return sum;
+  }
+
   backordered(location: string): number {
     const q = this.at(location);
     return Math.max(0, q.reserved + q.committed + q.unavailable - q.onHand);
@@ -104,8 +112,16 @@ export class ReferenceModel {
 
   private applyOp(o: ModelOp, now: number): string | null {
     switch (o.op) {
-      case 'receive':
-        this.at(o.location).onHand += o.quantity;
+      case 'receive': {
+        const q = this.at(o.location);
+        // A purchase-order receipt may use up what was expected, never a transfer's units.
+        if (o.fromIncoming)
+          q.incoming -= Math.min(o.quantity, Math.max(0, q.incoming - this.inTransit(o.location)));
+        q.onHand += o.quantity;
+        return null;
+      }
+      case 'expect':
+        this.at(o.location).incoming += o.quantity;
         return null;
       case 'adjust':
         if (o.delta < 0 && this.free(o.location) < -o.delta) return 'insufficient_stock';
