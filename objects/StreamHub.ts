@@ -23,7 +23,7 @@ import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './
 import * as schema from './stream-hub/schema';
 import { HubStore, type RulesVersion } from './stream-hub/store';
 import { type Outgoing, Subscriber } from './stream-hub/subscriber';
-import { matchesSku, project, sameView } from './stream-hub/view';
+import { isNarrow, matchesSku, project, sameView } from './stream-hub/view';
 
 /** The gateway passes the authorized subscription to the hub in this header. */
 export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
@@ -94,10 +94,13 @@ export class StreamHub extends Server<Env> {
     );
     // Fan out once the publishes already queued are stored: alone, a change goes out at once;
     // in a burst, each subscriber gets one message with the newest state of every SKU.
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setTimeout(() => this.fanOut(), Math.max(0, this.nextFanOutAt - Date.now()));
-    }
+    this.scheduleFanOut();
+  }
+
+  private scheduleFanOut(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => this.fanOut(), Math.max(0, this.nextFanOutAt - Date.now()));
   }
 
   /** A channel's rules changed: re-send the listed quantities they alter to its subscribers. */
@@ -345,7 +348,12 @@ export class StreamHub extends Server<Env> {
   private render({ row, previous }: Change, filter: StreamFilter): StreamRow | null {
     const rules = this.rulesNow(filter.channel)?.rules;
     const view = project(row, filter, rules);
-    if (previous !== undefined && sameView(view, project(previous, filter, rules))) return null;
+    // A narrowed view (some locations, a channel) skips changes it cannot see; a whole-SKU view
+    // gets every new seq, even one whose quantities came back to where they were (a hold and
+    // its release in one batch): its seq is what a compare-and-swap (`ifSeq`) needs.
+    if (previous !== undefined && isNarrow(filter)) {
+      if (sameView(view, project(previous, filter, rules))) return null;
+    }
     return { ...row, ...view };
   }
 

@@ -28,6 +28,10 @@ export const visibleLocations = (
   rules: ListingRules | undefined,
 ): readonly string[] | undefined => filter.locations ?? rules?.locations;
 
+/** Does the subscriber see less than the whole SKU (some locations, or a channel's)? */
+export const isNarrow = (filter: StreamFilter): boolean =>
+  filter.locations !== undefined || filter.channel !== undefined;
+
 /** Subscribers with the same key see the same view of every row, so it is rendered once. */
 export const viewKey = (filter: StreamFilter): string =>
   `${filter.channel ?? ''}|${filter.locations?.join(',') ?? '*'}`;

@@ -6,6 +6,7 @@ import { shardOf } from '../../protocol/shard';
 import type { SkuUpdate } from '../../protocol/sku-update';
 import { streamHub } from '../../workers/stubs';
 import { uniq } from '../support/client';
+import { location } from '../support/fixtures';
 import { collect, is, openSocket, publish, SHARDS, skuUpdate, testClient } from './support';
 
 const updates = (events: { type: string }[]) =>
@@ -147,5 +148,31 @@ describe('stream delivery', () => {
     expect(new Set(rows.map((r) => r.sku)).size).toBe(450);
     expect(rows.every((r) => r.cursor <= done.cursor)).toBe(true);
     s.ws.close();
+  });
+});
+
+describe('changes folded into one fan-out', () => {
+  it('sends a whole-SKU subscriber the newest seq even when the quantities came back to where they were', async () => {
+    const [a, b] = [await location(), await location()];
+    const sku = uniq('FOLD');
+    const shard = shardOf(sku, SHARDS);
+    await publish(skuUpdate(sku, 1, { [a]: 5, [b]: 1 }));
+    const whole = await openSocket(`shard=${shard}&skus=${sku}`, { confirm: true });
+    const narrow = await openSocket(`shard=${shard}&skus=${sku}&locations=${a}`, { confirm: true });
+    await Promise.all([whole, narrow].map((s) => s.waitFor(is('caught-up'))));
+    // A hold and its release arriving together: one batch whose end state equals its start.
+    // Both inside one turn of the hub, so no fan-out runs between them.
+    await runInDurableObject(streamHub(env, shard), async (hub) => {
+      await hub.publish(skuUpdate(sku, 2, { [a]: 4, [b]: 1 }));
+      await hub.publish(skuUpdate(sku, 3, { [a]: 5, [b]: 1 }));
+    });
+    await publish(skuUpdate(sku, 4, { [a]: 5, [b]: 0 }));
+    const last = await whole.waitFor(is('update', (m) => m.seq === 4));
+    expect(last.locations.map((l) => l.available)).toEqual([5, 0]);
+    expect(whole.messages.filter(is('update')).at(-2)?.seq).toBe(3);
+    // The narrow view (A only) never changed at seq 4, and saw at most the fold's net change.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(narrow.messages.filter(is('update')).every((m) => m.seq <= 3)).toBe(true);
+    for (const s of [whole, narrow]) s.ws.close();
   });
 });
