@@ -100,6 +100,12 @@ export class MemoryStock extends DurableObject<Env> implements CounterRpc {
       transfer: transferId === undefined ? undefined : this.transfers.get(transferId),
       scope: meta.scope,
       newId: (prefix) => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`,
+      inTransit: (location) => {
+        let units = 0;
+        for (const t of this.transfers.values())
+          if (t.to === location) units += t.quantity - t.received;
+        return units;
+      },
     });
     if (!decided.ok) return decided;
     return ok(this.record(decided.value, cmd.op, { ...meta, ref: cmd.ref }));

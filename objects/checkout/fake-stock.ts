@@ -68,6 +68,8 @@ export class FakeStock {
       hold: holdId === undefined ? undefined : s.holds.get(holdId),
       scope: { channels: null, locations: null },
       newId: (p) => `${p}_${s.seq}`,
+      // Checkout only holds, commits and releases: no transfer is ever open here.
+      inTransit: () => 0,
     });
     const result: CallResult = decided.ok ? { ok: true } : { ok: false, error: decided.error };
     if (decided.ok) this.record(s, decided.value.deltas, decided.value.hold);

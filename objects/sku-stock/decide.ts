@@ -55,7 +55,7 @@ const decideOp = (state: StockState, cmd: Command, ctx: DecideContext): Result<D
     case 'receive': {
       // Only units expected on purchase orders: those in transit are their transfer's to receive.
       const expected = cmd.fromIncoming
-        ? level(cmd.location).incoming - (ctx.inTransit?.(cmd.location) ?? 0)
+        ? level(cmd.location).incoming - ctx.inTransit(cmd.location)
         : 0;
       const fromIncoming = Math.min(cmd.quantity, Math.max(0, expected));
       const delta: LevelDelta = { location: cmd.location, onHand: cmd.quantity };

@@ -42,9 +42,9 @@ export type DecideContext = {
   newId: (prefix: string) => string;
   /**
    * Units on their way to `location` on open transfers: incoming that only those transfers'
-   * receipts may take. Absent means no transfer is open (callers that keep none).
+   * receipts may take.
    */
-  inTransit?: (location: string) => number;
+  inTransit: (location: string) => number;
 };
 
 /** What applying a command changes; the caller persists it atomically. */
