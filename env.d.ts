@@ -1,4 +1,5 @@
 // Bindings of the Worker (wrangler.toml) and the test-only ones (vitest.config.ts).
+import type { ChannelSync } from './objects/ChannelSync';
 import type { Checkout } from './objects/Checkout';
 import type { SkuStock } from './objects/SkuStock';
 import type { StreamHub } from './objects/StreamHub';
@@ -15,6 +16,7 @@ declare global {
       SkuStock: DurableObjectNamespace<SkuStock>;
       Checkout: DurableObjectNamespace<Checkout>;
       StreamHub: DurableObjectNamespace<StreamHub>;
+      ChannelSync: DurableObjectNamespace<ChannelSync>;
       STREAM_SHARDS: string;
       /** Messages a stream subscriber may leave unconfirmed before it is told to resync (default 1000). */
       STREAM_WINDOW?: string;

@@ -16,6 +16,13 @@ import {
   type StreamRow,
   Subscription,
 } from '../protocol/stream';
+import { channelSync } from '../workers/stubs';
+import {
+  type ChannelRows,
+  ChannelRowsInput,
+  readChannelRows,
+  syncAck,
+} from './stream-hub/channel-rows';
 import type { ConnState } from './stream-hub/connection-state';
 import migrations from './stream-hub/migrations/migrations.js';
 import { type Change, PendingChanges } from './stream-hub/pending';
@@ -23,6 +30,7 @@ import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './
 import * as schema from './stream-hub/schema';
 import { HubStore, type RulesVersion } from './stream-hub/store';
 import { type Outgoing, Subscriber } from './stream-hub/subscriber';
+import { SyncPokes, sqlSyncRegistry } from './stream-hub/sync-pokes';
 import { isNarrow, matchesSku, project, sameView } from './stream-hub/view';
 
 /** The gateway passes the authorized subscription to the hub in this header. */
@@ -58,6 +66,10 @@ export class StreamHub extends Server<Env> {
   private readonly pending = new PendingChanges();
   private flushScheduled = false;
   private nextFanOutAt = 0;
+  /** ChannelSync objects woken when their channel's listed quantities change. */
+  private readonly pokes = new SyncPokes(sqlSyncRegistry(drizzle(this.ctx.storage)), (channel) =>
+    channelSync(this.env, channel).poke(this.shard),
+  );
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -106,6 +118,25 @@ export class StreamHub extends Server<Env> {
   /** A channel's rules changed: re-send the listed quantities they alter to its subscribers. */
   async updateRules(rules: ListingRules): Promise<void> {
     this.applyRules(ListingRules.parse(rules), 'push');
+    this.pokes.poke(rules.code);
+  }
+
+  /** A page of the channel's rows after a ChannelSync's cursor, with listed quantities (channel-rows.ts). */
+  async channelRows(input: unknown): Promise<ChannelRows> {
+    const q = ChannelRowsInput.parse(input);
+    if (q.listing !== undefined) this.applyRules(q.listing, 'subscribe');
+    this.pokes.register(q.channel);
+    const source = {
+      head: this.head,
+      rules: this.rulesNow(q.channel),
+      owns: (s: string) => this.owns(s),
+    };
+    return readChannelRows(q, { ...source, rowsAfter: (c, n) => this.store.rowsAfter(c, n) });
+  }
+
+  /** A ChannelSync's progress: the marketplace shows every change up to `cursor`. */
+  async syncAck(channel: string, cursor: number): Promise<void> {
+    this.store.saveAck(syncAck(channel, cursor, this.head, Date.now()));
   }
 
   /** Every subscriber of the channel that ever connected here, and how far behind it is. */
@@ -290,6 +321,7 @@ export class StreamHub extends Server<Env> {
     const changes = this.pending.take();
     const first = changes[0]?.row.cursor;
     if (first === undefined) return;
+    this.pokes.changed(changes, (channel) => this.rulesNow(channel)?.rules);
     const views = new Map<string, (StreamRow | null)[]>();
     const messages = new Map<string, string | null>();
     let sent = 0;

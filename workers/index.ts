@@ -21,6 +21,7 @@ import { stockRoutes } from './routes/stock';
 import { streamRoutes } from './routes/stream';
 import { pushChannelRules } from './stream/rules';
 
+export { ChannelSync } from '../objects/ChannelSync';
 export { Checkout } from '../objects/Checkout';
 export { SkuStock } from '../objects/SkuStock';
 export { StreamHub } from '../objects/StreamHub';

@@ -6,3 +6,6 @@ export const checkout = (env: Env, reservationId: string) =>
 /** The StreamHub of one shard (protocol/shard.ts `shardOf`); the name is the shard number. */
 export const streamHub = (env: Env, shard: number) =>
   env.StreamHub.get(env.StreamHub.idFromName(String(shard)));
+/** The sync of one channel to its marketplace; the name is the channel code. */
+export const channelSync = (env: Env, channel: string) =>
+  env.ChannelSync.get(env.ChannelSync.idFromName(channel));

@@ -50,3 +50,9 @@ export const channelRules = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.channel, t.fromCursor] })],
 );
+
+/** Channels whose ChannelSync object the hub pokes when their listed quantities change. */
+export const syncChannels = sqliteTable('sync_channels', {
+  channel: text('channel').primaryKey(),
+  registeredAt: integer('registered_at').notNull(),
+});
