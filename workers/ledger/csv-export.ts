@@ -21,11 +21,14 @@ const HEADER = [
   'available_after',
 ];
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 const cell = (v: string | number | null): string => {
   if (v === null) return '';
   const s = String(v);
-  // Quote what a spreadsheet would misread; neutralise formulas (=, +, -, @) in text cells.
-  const safe = typeof v === 'string' && /^[=+\-@]/.test(s) ? `'${s}` : s;
+  // A text cell starting with =, +, -, @, TAB or CR is run as a formula by spreadsheets (OWASP
+  // CSV injection): a leading ' makes it text. Then quote what a CSV reader would misread.
+  const safe = typeof v === 'string' && FORMULA_START.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
