@@ -41,6 +41,8 @@ export type Throttle = {
   notBefore: number | null;
   /** Free text for the status page: "Shopify bucket 812/2000, restoring 100/s". */
   describe: string;
+  /** The bucket as the marketplace reported it, when it reports one (Shopify cost points). */
+  bucket?: { available: number; capacity: number; restorePerSecond: number };
 };
 
 export type ParsedPush = {
@@ -51,12 +53,36 @@ export type ParsedPush = {
     code: 'credentials_invalid' | 'settings_invalid' | 'marketplace_error';
     message: string;
   };
+  /** The access token was refused as expired: fetch a new one (`token`) before the next request. */
+  refreshToken?: boolean;
 };
 
 /** Credentials refreshed by the adapter (Amazon LWA access tokens); ChannelSync stores them encrypted. */
 export type TokenRefresh = {
   request: HttpRequest;
-  parse: (res: HttpResponse) => { token: string; expiresAt: number };
+  /** The new token, or why there is none (`retryable` false: the credentials themselves were refused). */
+  parse: (
+    res: HttpResponse,
+  ) =>
+    | { token: string; expiresAt: number }
+    | {
+        error: {
+          code: 'credentials_invalid' | 'marketplace_error';
+          message: string;
+          retryable: boolean;
+        };
+      };
+};
+
+/**
+ * What ChannelSync passes to every builder. `accessToken` is the token from `token` (Amazon LWA),
+ * absent for adapters without one; `channel` is the channel code, for adapters that name it.
+ */
+export type BuildContext<S, C> = {
+  settings: S;
+  credentials: C;
+  accessToken?: string;
+  channel?: string;
 };
 
 /**
@@ -79,22 +105,32 @@ export interface Adapter<S extends z.ZodType, C extends z.ZodType, M extends z.Z
    */
   buildPush(
     items: PushItem[],
-    ctx: { settings: z.output<S>; credentials: z.output<C>; attempt: string; now: number },
+    ctx: BuildContext<z.output<S>, z.output<C>> & { attempt: string; now: number },
   ): HttpRequest[];
   /** Reads one push response (for the items of `buildPush`'s request at the same index). */
   parsePush(items: PushItem[], res: HttpResponse, now: number): ParsedPush;
-  /** A request that reads the marketplace's current quantities (after a stale compare), and its parser. */
-  buildRead?(
-    items: PushItem[],
-    ctx: { settings: z.output<S>; credentials: z.output<C> },
-  ): HttpRequest;
+  /**
+   * A request that reads the marketplace's current quantities (after a stale compare), and its
+   * parser: SKU → quantity, for the SKUs the marketplace knows (at most `maxBatch` items a read).
+   */
+  buildRead?(items: PushItem[], ctx: BuildContext<z.output<S>, z.output<C>>): HttpRequest;
   parseRead?(res: HttpResponse): Map<string, number>;
   /** An access token to fetch before pushing, when the marketplace needs one (Amazon LWA). */
   token?(ctx: { settings: z.output<S>; credentials: z.output<C>; now: number }): TokenRefresh;
   /** A request that checks settings and credentials without changing anything (the "test" action). */
-  buildProbe(ctx: { settings: z.output<S>; credentials: z.output<C> }): HttpRequest;
+  buildProbe(ctx: BuildContext<z.output<S>, z.output<C>>): HttpRequest;
   /** The bulk path, for a first sync or a rule change over thousands of SKUs. */
   bulk?: BulkPath<z.output<S>, z.output<C>>;
+  /**
+   * Stamps what a request needs at the moment it goes out: a fresh signature (webhook), the access
+   * token or API key. ChannelSync passes every request (push, read, probe, bulk step) through it
+   * when present, just before sending; it never changes what the request asks for. Bulk steps are
+   * built and stored without secrets, so they rely on it.
+   */
+  authorize?(
+    request: HttpRequest,
+    ctx: BuildContext<z.output<S>, z.output<C>> & { now: number },
+  ): Promise<HttpRequest>;
   parseProbe(res: HttpResponse): { ok: true } | { ok: false; code: string; message: string };
 }
 
@@ -105,7 +141,14 @@ export interface Adapter<S extends z.ZodType, C extends z.ZodType, M extends z.Z
  * from the stored state; every step is safe to send twice (polls, or uploads keyed by the job).
  */
 export type BulkStep =
-  | { kind: 'send'; state: unknown; request: HttpRequest; notBefore: number | null }
+  | {
+      kind: 'send';
+      state: unknown;
+      request: HttpRequest;
+      notBefore: number | null;
+      /** The access token was refused as expired: refresh it, then send `request` (re-authorized). */
+      refreshToken?: boolean;
+    }
   | { kind: 'done'; items: ItemOutcome[]; throttle: Throttle }
   | { kind: 'failed'; message: string; retryable: boolean };
 
@@ -116,13 +159,9 @@ export interface BulkPath<S, C> {
   readonly maxItems: number;
   /** Jobs allowed per window (Amazon: 5 feeds per 5 minutes), so the object never asks for more. */
   readonly quota: { jobs: number; windowMs: number } | null;
-  start(
-    items: PushItem[],
-    ctx: { settings: S; credentials: C; attempt: string; now: number },
-  ): BulkStep;
-  advance(
-    state: unknown,
-    res: HttpResponse,
-    ctx: { settings: S; credentials: C; now: number },
-  ): BulkStep;
+  start(items: PushItem[], ctx: BuildContext<S, C> & { attempt: string; now: number }): BulkStep;
+  advance(state: unknown, res: HttpResponse, ctx: BuildContext<S, C> & { now: number }): BulkStep;
 }
+
+/** Any adapter, for registries and the contract suite. */
+export type AnyAdapter = Adapter<z.ZodType, z.ZodType, z.ZodType>;
