@@ -61,9 +61,7 @@ export type ParsedPush = {
 export type TokenRefresh = {
   request: HttpRequest;
   /** The new token, or why there is none (`retryable` false: the credentials themselves were refused). */
-  parse: (
-    res: HttpResponse,
-  ) =>
+  parse: (res: HttpResponse) =>
     | { token: string; expiresAt: number }
     | {
         error: {
