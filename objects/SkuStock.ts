@@ -18,6 +18,7 @@ import {
 } from '../protocol/stock';
 import { streamHub } from '../workers/stubs';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
+import { refuseCheckoutNamespace } from './sku-stock/checkout-namespace';
 import { type Decision, decide, expireHold, type Scope } from './sku-stock/decide';
 import { d1LedgerSink, type LedgerSink } from './sku-stock/ledger-sink';
 import { applyDelta, emptyLevels, negate } from './sku-stock/levels';
@@ -27,7 +28,7 @@ import * as schema from './sku-stock/schema';
 import { StockStore } from './sku-stock/store';
 import { buildEvent, holdView, stockView, transferView } from './sku-stock/views';
 
-/** Idempotency records are kept this long (DESIGN.md §2). */
+/** Idempotency records are kept this long. */
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const HOLD_TIMER = 'expire-holds';
 const PRUNE_TIMER = 'prune-idempotency';
@@ -57,6 +58,8 @@ export const ApplyMeta = z.object({
   scope: z
     .object({ channels: z.array(z.string()).nullable(), locations: z.array(z.string()).nullable() })
     .default({ channels: null, locations: null }),
+  /** Who sends it: a client through the gateway, or a cart's Checkout (its namespace is its own). */
+  origin: z.enum(['client', 'checkout']).default('client'),
 });
 export type ApplyMeta = z.input<typeof ApplyMeta>;
 
@@ -330,6 +333,10 @@ export class SkuStock extends DurableObject<Env> {
       );
     }
     const cmd = parsed.data;
+    if (meta.origin === 'client') {
+      const outside = refuseCheckoutNamespace(cmd, meta.key);
+      if (!outside.ok) return outside;
+    }
 
     const request = JSON.stringify(cmd);
     if (meta.key !== undefined) {

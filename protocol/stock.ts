@@ -21,6 +21,19 @@ export const TransferId = z
 export const IdempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,200}$/, '1-200 printable ASCII characters');
+
+// Checkout's own namespaces on every SkuStock: a cart's hold ids start with its reservation id
+// and the keys it sends with `co:`. A client using either could take over or block a cart.
+/** The start of every hold id Checkout gives a cart's holds (the reservation id). */
+export const CART_HOLD_ID = /^r_[0-9a-f]{32}/;
+/** The start of every idempotency key Checkout sends. */
+export const CHECKOUT_KEY_PREFIX = 'co:';
+
+/** An idempotency key a client may send: any key outside Checkout's namespace. */
+export const ClientIdempotencyKey = IdempotencyKey.refine(
+  (k) => !k.startsWith(CHECKOUT_KEY_PREFIX),
+  `keys starting with ${CHECKOUT_KEY_PREFIX} are reserved for reservations`,
+);
 export const ReasonCode = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a reason code is 1-64 of a-z 0-9 _ . -');

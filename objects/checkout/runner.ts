@@ -10,6 +10,7 @@ import {
   holdsFromPlan,
   MAX_ATTEMPTS,
   outcome,
+  ownerOf,
   reached,
   refusal,
   type StockCall,
@@ -116,6 +117,7 @@ const settle = async (
   ports: Ports,
 ): Promise<CartHold[]> => {
   const holds = [...cart.holds];
+  const owner = ownerOf(cart);
   let todo = holds.flatMap((h, i) => {
     const action = chosen(h);
     return action === null ? [] : [{ i, action }];
@@ -125,7 +127,7 @@ const settle = async (
     const results = await ports.call(calls, op.actor);
     todo.forEach(({ i, action }, j) => {
       const result = results[j] ?? { ok: false, unknown: 'no answer' };
-      holds[i] = outcome(holds[i] as CartHold, action, result);
+      holds[i] = outcome(holds[i] as CartHold, action, result, owner);
     });
     todo = todo.filter(({ i }) => holds[i]?.pending !== null);
   }

@@ -8,6 +8,7 @@ import {
   newCart,
   nextAlarm,
   outcome,
+  ownerOf,
   RESUME_DELAY_MS,
   startOp,
 } from './saga';
@@ -34,6 +35,9 @@ const hold: CartHold = {
   error: null,
   pending: null,
 };
+const owner = ownerOf(newCart(input, 0));
+/** What SkuStock says of the hold this cart placed, when it is asked again. */
+const ours = { channel: 'web', ref: input.reservationId, quantity: 1, locations: ['A'] };
 const held = (expiresAt = 50_000): Cart => ({
   ...newCart(input, 0),
   status: 'held',
@@ -111,37 +115,74 @@ describe('calls and answers', () => {
   });
 
   it('reads where a hold stands from the answer', () => {
-    expect(outcome(hold, 'commit', { ok: true })).toMatchObject({
+    expect(outcome(hold, 'commit', { ok: true }, owner)).toMatchObject({
       state: 'committed',
       pending: null,
     });
-    expect(outcome(hold, 'commit', { ok: false, unknown: 'reset' })).toMatchObject({
+    expect(outcome(hold, 'commit', { ok: false, unknown: 'reset' }, owner)).toMatchObject({
       state: 'held',
       pending: 'commit',
     });
     expect(
-      outcome(hold, 'commit', { ok: false, error: { code: 'hold_expired', message: '' } }).state,
+      outcome(hold, 'commit', { ok: false, error: { code: 'hold_expired', message: '' } }, owner)
+        .state,
     ).toBe('expired');
     const already = {
       code: 'invalid_state' as const,
       message: '',
       details: { holdId: hold.holdId, status: 'released' },
     };
-    expect(outcome(hold, 'release', { ok: false, error: already }).state).toBe('released');
+    expect(outcome(hold, 'release', { ok: false, error: already }, owner).state).toBe('released');
     expect(
-      outcome({ ...hold, state: 'planned' }, 'hold', {
-        ok: false,
-        error: { code: 'insufficient_stock', message: '' },
-      }).state,
+      outcome(
+        { ...hold, state: 'planned' },
+        'hold',
+        { ok: false, error: { code: 'insufficient_stock', message: '' } },
+        owner,
+      ).state,
     ).toBe('refused');
     // A resent hold that had landed the first time: held, not refused.
     const landed = {
       code: 'already_exists' as const,
       message: '',
-      details: { holdId: hold.holdId, status: 'held' },
+      details: { ...ours, holdId: hold.holdId, status: 'held' },
     };
     expect(
-      outcome({ ...hold, state: 'planned' }, 'hold', { ok: false, error: landed }),
+      outcome({ ...hold, state: 'planned' }, 'hold', { ok: false, error: landed }, owner),
     ).toMatchObject({ state: 'held', error: null });
+  });
+
+  it('never takes an existing hold that is not exactly the one the cart placed for its own', () => {
+    const planned: CartHold = { ...hold, quantity: 4, state: 'planned' };
+    const existing = (details: Record<string, unknown>) =>
+      outcome(
+        planned,
+        'hold',
+        {
+          ok: false,
+          error: {
+            code: 'already_exists',
+            message: '',
+            details: { holdId: hold.holdId, status: 'held', ...ours, quantity: 4, ...details },
+          },
+        },
+        owner,
+      );
+    expect(existing({})).toMatchObject({ state: 'held', error: null });
+    for (const details of [
+      { channel: 'other' },
+      { channel: null },
+      { ref: 'ORDER-1' },
+      { ref: null },
+      { quantity: 1 },
+      { locations: ['B'] },
+      { locations: ['A', 'B'] },
+      { locations: undefined },
+    ]) {
+      expect(existing(details)).toMatchObject({
+        state: 'refused',
+        error: { code: 'already_exists' },
+      });
+    }
   });
 });

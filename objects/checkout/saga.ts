@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AppError, err, ok, type Result } from '../../protocol/errors';
 import type { ReservationStatus, ShortLine } from '../../protocol/reservations';
-import { type Command, HoldStatus } from '../../protocol/stock';
+import { CHECKOUT_KEY_PREFIX, type Command, HoldStatus } from '../../protocol/stock';
 import type { Cart, CartHold, HoldState, Op, OpKind } from './cart';
 import type { ReserveInput } from './input';
 import type { ItemShort, Plan } from './route';
@@ -125,7 +125,7 @@ const RELEASE_REASON: Record<OpKind, string> = {
  */
 export const callFor = (cart: Cart, op: Op, hold: CartHold, action: Action): StockCall => {
   const { holdId, sku } = hold;
-  const key = action === 'hold' ? undefined : `co:${holdId}:${op.n}:${action}`;
+  const key = action === 'hold' ? undefined : `${CHECKOUT_KEY_PREFIX}${holdId}:${op.n}:${action}`;
   const i = cart.input;
   const command = ((): Command => {
     switch (action) {
@@ -153,6 +153,34 @@ export const callFor = (cart: Cart, op: Op, hold: CartHold, action: Action): Sto
 };
 
 const StatusDetails = z.object({ status: HoldStatus });
+/** What SkuStock says of a hold that already exists under the id a cart asked for. */
+const ExistingHold = StatusDetails.extend({
+  channel: z.string().nullable(),
+  ref: z.string().nullable(),
+  quantity: z.number().int(),
+  locations: z.array(z.string()),
+});
+
+/** Whose holds a cart places: its channel, and its reservation id as each hold's ref. */
+export type HoldOwner = { channel: string; ref: string };
+export const ownerOf = (cart: Cart): HoldOwner => ({
+  channel: cart.input.channel.code,
+  ref: cart.input.reservationId,
+});
+
+/** Is the hold SkuStock already has the one this cart placed (a resend), and not another's? */
+const isOurs = (hold: CartHold, owner: HoldOwner, details: unknown): boolean => {
+  const said = ExistingHold.safeParse(details);
+  if (!said.success) return false;
+  const { channel, ref, quantity, locations } = said.data;
+  return (
+    channel === owner.channel &&
+    ref === owner.ref &&
+    quantity === hold.quantity &&
+    locations.length === 1 &&
+    locations[0] === hold.location
+  );
+};
 const FROM_STOCK: Record<HoldStatus, HoldState> = {
   held: 'held',
   committed: 'committed',
@@ -162,8 +190,13 @@ const FROM_STOCK: Record<HoldStatus, HoldState> = {
   cancelled: 'cancelled',
 };
 
-/** Where a hold stands after `action` answered `result`. */
-export const outcome = (hold: CartHold, action: Action, result: CallResult): CartHold => {
+/** Where a hold stands after `action` answered `result`; `owner` is the cart's. */
+export const outcome = (
+  hold: CartHold,
+  action: Action,
+  result: CallResult,
+  owner: HoldOwner,
+): CartHold => {
   if (result.ok) {
     const state: Record<Action, HoldState> = {
       hold: 'held',
@@ -178,9 +211,14 @@ export const outcome = (hold: CartHold, action: Action, result: CallResult): Car
   const { error } = result;
   const settled = { ...hold, error, pending: null };
   const said = StatusDetails.safeParse(error.details);
-  // A resent hold that had landed: it stands where SkuStock says.
-  if (action === 'hold' && error.code === 'already_exists' && said.success) {
-    return { ...settled, error: null, state: FROM_STOCK[said.data.status] };
+  if (action === 'hold' && error.code === 'already_exists') {
+    // A resent hold that had landed stands where SkuStock says; a hold that is not this cart's
+    // exactly is never taken for it: the cart would report units it does not hold.
+    if (said.success && isOurs(hold, owner, error.details)) {
+      return { ...settled, error: null, state: FROM_STOCK[said.data.status] };
+    }
+    const message = `SKU ${hold.sku}: hold id ${hold.holdId} is taken by a hold this cart did not place`;
+    return { ...settled, error: { code: 'already_exists', message }, state: 'refused' };
   }
   if (action === 'hold') return { ...settled, state: 'refused' };
   if (error.code === 'unknown_hold') return { ...settled, state: 'refused', error: null };

@@ -49,7 +49,7 @@ export const callStock = async (
         const c = calls[i];
         return c?.key === undefined ? { command: c?.command } : { command: c.command, key: c.key };
       });
-      const outcomes = await skuStock(env, sku).applyBatch(items, { actor });
+      const outcomes = await skuStock(env, sku).applyBatch(items, { actor, origin: 'checkout' });
       await seam.afterStockCall?.(sku);
       outcomes.forEach((o, j) => {
         const i = indexes[j];

@@ -13,14 +13,16 @@ export const decideHold = (
   reason: string,
 ): Result<Decision> => {
   if (ctx.hold) {
-    return err(
-      'already_exists',
-      `SKU ${state.sku}: hold ${ctx.hold.id} already exists (${ctx.hold.status})`,
-      {
-        holdId: ctx.hold.id,
-        status: ctx.hold.status,
-      },
-    );
+    const h = ctx.hold;
+    // What the hold is, so a caller resending its own hold can tell it from someone else's.
+    return err('already_exists', `SKU ${state.sku}: hold ${h.id} already exists (${h.status})`, {
+      holdId: h.id,
+      status: h.status,
+      channel: h.channel,
+      ref: h.ref,
+      quantity: h.quantity,
+      locations: h.allocations.map((a) => a.location),
+    });
   }
   const eligible = cmd.locations ?? [...state.levels.keys()];
   const picked = allocate({
@@ -39,6 +41,7 @@ export const decideHold = (
     status: cmd.commit ? 'committed' : 'held',
     quantity: cmd.quantity,
     channel: cmd.channel ?? null,
+    ref: cmd.ref ?? null,
     allocations: picked.value.map((p) => ({
       location: p.location,
       quantity: p.quantity,

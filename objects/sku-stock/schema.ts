@@ -29,6 +29,8 @@ export const holds = sqliteTable(
     }).notNull(),
     quantity: integer('quantity').notNull(),
     channel: text('channel'),
+    /** The ref the hold was placed with (added in 0002). */
+    ref: text('ref'),
     /** JSON array of { location, quantity, shipped }. */
     allocations: text('allocations').notNull(),
     returned: integer('returned').notNull(),

@@ -5,6 +5,8 @@ export type HoldRecord = {
   status: 'held' | 'committed' | 'shipped' | 'released' | 'expired' | 'cancelled';
   quantity: number;
   channel: string | null;
+  /** The ref the hold was placed with (a cart's reservation id, an order id), or null. */
+  ref: string | null;
   allocations: Allocation[];
   returned: number;
   /** Epoch ms; null once the hold no longer expires (committed or ended). */

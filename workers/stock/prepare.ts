@@ -1,3 +1,4 @@
+import { refuseCheckoutNamespace } from '../../objects/sku-stock/checkout-namespace';
 import type { Principal } from '../../protocol/auth';
 import { Failure } from '../../protocol/errors';
 import type { Command } from '../../protocol/stock';
@@ -36,6 +37,8 @@ export const prepareCommand = async (
 ): Promise<{ command: Command; scope: Scope }> => {
   const auth = authorizeCommand(principal, cmd);
   if (!auth.ok) throw new Failure(auth.error);
+  const own = refuseCheckoutNamespace(cmd, undefined);
+  if (!own.ok) throw new Failure(own.error);
   const named = [...namedLocations(cmd), ...(cmd.op === 'hold' ? (cmd.locations ?? []) : [])];
   const unknown = await unknownLocations(env, named);
   if (unknown.length > 0) {
