@@ -22,6 +22,10 @@ declare global {
       STREAM_WINDOW?: string;
       /** Bootstrap admin key: a secret in production, a dev default in .dev.vars locally. */
       ADMIN_KEY?: string;
+      /** Requests per key (wrangler.toml [[ratelimits]]); absent: not limited (the bench Worker). */
+      KEY_RATE_LIMIT?: RateLimit;
+      /** Failed authentications per client address; absent: not limited. */
+      AUTH_FAILURE_RATE_LIMIT?: RateLimit;
       /** Test-only: D1 migrations read by vitest.config.ts. */
       TEST_MIGRATIONS?: { name: string; queries: string[] }[];
     }

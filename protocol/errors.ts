@@ -23,6 +23,7 @@ export const ErrorCode = z.enum([
   'version_conflict',
   'idempotency_key_reused',
   'overloaded',
+  'rate_limited',
   'upgrade_required',
   'internal',
 ]);

@@ -24,6 +24,7 @@ export const httpStatus: Record<ErrorCode, ContentfulStatusCode> = {
   version_conflict: 412,
   idempotency_key_reused: 422,
   overloaded: 503,
+  rate_limited: 429,
   upgrade_required: 426,
   internal: 500,
 };
