@@ -26,6 +26,11 @@ declare global {
       KEY_RATE_LIMIT?: RateLimit;
       /** Failed authentications per client address; absent: not limited. */
       AUTH_FAILURE_RATE_LIMIT?: RateLimit;
+      /**
+       * The marketplace simulators (simulators/), bound in tests and local runs only: when present,
+       * connectors send every marketplace request through it (docs/connectors.md#simulators).
+       */
+      MARKETPLACES?: Fetcher;
       /** Test-only: D1 migrations read by vitest.config.ts. */
       TEST_MIGRATIONS?: { name: string; queries: string[] }[];
     }

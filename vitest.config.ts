@@ -1,9 +1,30 @@
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { build } from 'esbuild';
 import { configDefaults, defineConfig } from 'vitest/config';
+
+// The marketplace simulators (simulators/) run beside the Worker under test as an auxiliary
+// worker, reached through the test-only MARKETPLACES service binding. Miniflare takes auxiliary
+// workers as built JavaScript, so they are bundled here first.
+async function buildSimulators(): Promise<string> {
+  const outfile = path.join(import.meta.dirname, 'node_modules/.cache/stockmesh/simulators.mjs');
+  await build({
+    entryPoints: [path.join(import.meta.dirname, 'simulators/index.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker', 'import'],
+    external: ['cloudflare:*', 'node:*'],
+    logLevel: 'warning',
+  });
+  return outfile;
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
+  const simulators = await buildSimulators();
   return {
     plugins: [
       cloudflareTest({
@@ -16,6 +37,21 @@ export default defineConfig(async () => {
             // A small stream window, so the slow-consumer test needs few messages.
             STREAM_WINDOW: '40',
           },
+          serviceBindings: { MARKETPLACES: 'marketplaces' },
+          workers: [
+            {
+              name: 'marketplaces',
+              modules: true,
+              scriptPath: simulators,
+              compatibilityDate: '2026-05-01',
+              compatibilityFlags: ['nodejs_compat'],
+              durableObjects: {
+                SHOPIFY: 'ShopifyShopSim',
+                AMAZON: 'AmazonSellerSim',
+                WEBHOOK: 'WebhookReceiverSim',
+              },
+            },
+          ],
         },
       }),
     ],

@@ -1,0 +1,103 @@
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import { AmazonSeller } from './amazon/seller';
+import {
+  FaultsUpdate,
+  type SimAccount,
+  type SimRequest,
+  type SimResponse,
+} from './shared/sim-http';
+import { PLANS, ShopifyShop } from './shopify/shop';
+import { WebhookReceiver } from './webhook/receiver';
+
+// One Durable Object per simulated account, so its limits (cost bucket, token buckets, feed quota)
+// hold across requests. Thin shells: the logic lives in the pure simulators beside this file.
+// State is in memory: a restarted simulator is a fresh sandbox.
+
+export const ACCOUNT_HEADER = 'x-sim-account';
+
+async function toSim(request: Request): Promise<SimRequest> {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: Object.fromEntries(request.headers),
+    // Decoded by hand: workerd warns when .text() reads a form-encoded body (LWA).
+    body:
+      request.method === 'GET' || request.method === 'HEAD'
+        ? ''
+        : new TextDecoder().decode(await request.arrayBuffer()),
+  };
+}
+
+async function toResponse(res: SimResponse): Promise<Response> {
+  if (res.delayMs) await new Promise((resolve) => setTimeout(resolve, res.delayMs));
+  return new Response(res.body === '' && res.status === 204 ? null : res.body, {
+    status: res.status,
+    headers: res.headers,
+  });
+}
+
+abstract class AccountObject<S extends SimAccount> extends DurableObject {
+  private sim: S | undefined;
+  protected abstract create(account: string, now: number): S;
+
+  /** Admin actions every account has; subclasses add their own. */
+  protected admin(sim: S, action: string, body: unknown, now: number): unknown {
+    if (action === 'faults') return sim.setFaults(FaultsUpdate.parse(body ?? {}));
+    if (action === 'listing') return sim.listing(now);
+    return undefined;
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const now = Date.now();
+    const account = request.headers.get(ACCOUNT_HEADER) ?? '_unknown';
+    const url = new URL(request.url);
+    const admin = /^\/_sim\/\w+\/(\w+)$/.exec(url.pathname);
+    if (admin?.[1] === 'reset') this.sim = undefined;
+    this.sim ??= this.create(account, now);
+    if (admin?.[1]) {
+      const body = request.method === 'POST' ? await request.json().catch(() => ({})) : undefined;
+      const out =
+        admin[1] === 'reset' ? { reset: true } : this.admin(this.sim, admin[1], body, now);
+      return out === undefined
+        ? Response.json({ error: `unknown action ${admin[1]}` }, { status: 404 })
+        : Response.json(out);
+    }
+    return toResponse(await this.sim.handle(await toSim(request), now));
+  }
+}
+
+export class ShopifyShopSim extends AccountObject<ShopifyShop> {
+  protected create(account: string, now: number) {
+    return new ShopifyShop(account, now);
+  }
+  protected override admin(sim: ShopifyShop, action: string, body: unknown, now: number) {
+    if (action === 'plan') {
+      const { plan } = z
+        .object({ plan: z.enum(Object.keys(PLANS) as [keyof typeof PLANS]) })
+        .parse(body);
+      sim.setPlan(plan, now);
+      return sim.listing(now);
+    }
+    return super.admin(sim, action, body, now);
+  }
+}
+
+export class AmazonSellerSim extends AccountObject<AmazonSeller> {
+  protected create(account: string, now: number) {
+    return new AmazonSeller(account, now);
+  }
+}
+
+export class WebhookReceiverSim extends AccountObject<WebhookReceiver> {
+  protected create(account: string) {
+    return new WebhookReceiver(account);
+  }
+  protected override admin(sim: WebhookReceiver, action: string, body: unknown, now: number) {
+    if (action === 'config') {
+      sim.secret = z.object({ secret: z.string().startsWith('whsec_') }).parse(body).secret;
+      return { receiver: sim.receiver, configured: true };
+    }
+    return super.admin(sim, action, body, now);
+  }
+}

@@ -1,0 +1,673 @@
+import {
+  type DocumentNode,
+  executeSync,
+  GraphQLError,
+  type GraphQLResolveInfo,
+  getDirectiveValues,
+  type OperationDefinitionNode,
+  parse,
+  validate,
+} from 'graphql';
+import type { z } from 'zod';
+import {
+  drawFault,
+  Faults,
+  FaultsUpdate,
+  headerOf,
+  json,
+  type SimAccount,
+  type SimRequest,
+  type SimResponse,
+  seededRandom,
+  text,
+} from '../shared/sim-http';
+import { TokenBucket } from '../shared/token-bucket';
+import { MAX_SINGLE_QUERY_COST, requestedCost } from './cost';
+import { REASONS, schema } from './schema';
+
+// One simulated Shopify shop: the Admin GraphQL endpoint with its cost bucket, inventory levels
+// with compare-and-set, @idempotent keys remembered and replayed, staged uploads, and bulk
+// mutations that complete after a delay. Pure: the clock comes with every request.
+
+/** Restore rate (points a second) by plan; the bucket holds 20 seconds of it. */
+export const PLANS = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 } as const;
+export type Plan = keyof typeof PLANS;
+const MAX_INPUT = 250;
+const BAD_TOKEN = {
+  errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
+};
+
+type Level = { available: number; applied: number; attempts: Set<string> };
+type Remembered = { params: string; payload: unknown; failed: boolean };
+type BulkOp = {
+  n: number;
+  status: 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+  createdAt: number;
+  doneAt: number;
+  completedAt: number | null;
+  doc: DocumentNode;
+  query: string;
+  lines: Record<string, unknown>[];
+  version: string;
+};
+type Ctx = { now: number; version: string; origin: string };
+
+const isGid = (type: string, id: string) => new RegExp(`^gid://shopify/${type}/(\\d+)$`).exec(id);
+/** Ids whose number starts with 404 do not exist: how a test makes an unknown item or location. */
+const exists = (type: string, id: string) => {
+  const m = isGid(type, id);
+  return m !== null && !m[1]?.startsWith('404');
+};
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class ShopifyShop implements SimAccount {
+  faults: Faults = Faults.parse({});
+  private bucket: TokenBucket;
+  private readonly levels = new Map<string, Level>();
+  private readonly idem = new Map<string, Remembered>();
+  private readonly files = new Map<string, string>();
+  private readonly ops: BulkOp[] = [];
+  private readonly results = new Map<number, string>();
+  private groups = 0;
+  private random: () => number;
+  readonly totals = {
+    requests: 0,
+    mutations: 0,
+    applied: 0,
+    replayed: 0,
+    throttled: 0,
+    stale: 0,
+    duplicates: 0,
+  };
+
+  constructor(
+    readonly shop: string,
+    now: number,
+    private plan: Plan = 'standard',
+    seed = 1,
+  ) {
+    this.bucket = new TokenBucket(PLANS[plan], PLANS[plan] * 20, now);
+    this.random = seededRandom(seed);
+  }
+
+  setFaults(update: z.input<typeof FaultsUpdate>): Faults {
+    this.faults = Faults.parse({ ...this.faults, ...FaultsUpdate.parse(update) });
+    return this.faults;
+  }
+
+  /** Changes the plan (its restore rate and bucket size), starting full. */
+  setPlan(plan: Plan, now: number): void {
+    this.plan = plan;
+    this.bucket = new TokenBucket(PLANS[plan], PLANS[plan] * 20, now);
+  }
+
+  listing(now: number) {
+    return {
+      shop: this.shop,
+      plan: this.plan,
+      bucket: this.status(now),
+      items: [...this.levels].map(([key, l]) => {
+        const [inventoryItemId, locationId] = key.split('|');
+        return { inventoryItemId, locationId, available: l.available, applied: l.applied };
+      }),
+      totals: this.totals,
+    };
+  }
+
+  /** A merchant's own edit in the Shopify admin: what makes a later compare-and-set stale. */
+  merchantSets(inventoryItemId: string, locationId: string, available: number): void {
+    const key = `${inventoryItemId}|${locationId}`;
+    const level = this.levels.get(key) ?? { available: 0, applied: 0, attempts: new Set<string>() };
+    this.levels.set(key, { ...level, available });
+  }
+
+  /** The available quantity of an item at a location (0 when never set). */
+  available(inventoryItemId: string, locationId: string): number {
+    return this.levels.get(`${inventoryItemId}|${locationId}`)?.available ?? 0;
+  }
+
+  async handle(req: SimRequest, now: number): Promise<SimResponse> {
+    const url = new URL(req.url);
+    const base = `${url.origin}/shopify/${this.shop}`;
+    const delay = (r: SimResponse): SimResponse =>
+      this.faults.delayMs ? { ...r, delayMs: this.faults.delayMs } : r;
+    if (url.pathname.endsWith('/_staged') || url.pathname.includes('/_staged/'))
+      return delay(await this.upload(req, url));
+    const result = /\/_results\/(\d+)\.jsonl$/.exec(url.pathname);
+    if (result) {
+      const body = this.results.get(Number(result[1]));
+      return body === undefined ? text(404, 'NoSuchKey') : text(200, body, 'application/jsonl');
+    }
+    const api = /\/admin\/api\/([^/]+)\/graphql\.json$/.exec(url.pathname);
+    if (!api || req.method !== 'POST') return json(404, { errors: 'Not Found' });
+    this.totals.requests++;
+    const token = headerOf(req, 'x-shopify-access-token') ?? '';
+    if (this.faults.expireCredentials || !/^shpat_\w+$/.test(token) || token.includes('revoked')) {
+      return delay(json(401, BAD_TOKEN));
+    }
+    const version = api[1] ?? '';
+    if (!/^20\d\d-(01|04|07|10)$/.test(version) || version < '2025-01')
+      return json(404, { errors: 'Not Found' });
+    const fault = drawFault(this.faults, this.random);
+    if (fault) return fault;
+    return delay(this.graphql(req, { now, version, origin: base }));
+  }
+
+  private status(now: number) {
+    return {
+      maximumAvailable: this.bucket.capacity,
+      currentlyAvailable: Math.floor(this.bucket.available(now)),
+      restoreRate: this.bucket.rate,
+    };
+  }
+
+  private graphql(req: SimRequest, ctx: Ctx): SimResponse {
+    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+    try {
+      body = JSON.parse(req.body);
+    } catch {
+      return json(400, { errors: { query: 'Required parameter missing or invalid' } });
+    }
+    if (typeof body.query !== 'string')
+      return json(400, { errors: { query: 'Required parameter missing or invalid' } });
+    let doc: DocumentNode;
+    try {
+      doc = parse(body.query);
+    } catch (e) {
+      return json(200, {
+        errors: [
+          {
+            message: e instanceof Error ? e.message : 'syntax error',
+            extensions: { code: 'PARSE_ERROR' },
+          },
+        ],
+      });
+    }
+    const invalid = validate(schema, doc);
+    if (invalid.length > 0) return json(200, { errors: invalid.map((e) => e.toJSON()) });
+    const ops = doc.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+    );
+    const op =
+      typeof body.operationName === 'string'
+        ? ops.find((o) => o.name?.value === body.operationName)
+        : ops[0];
+    if (!op) return json(200, { errors: [{ message: 'No operation given' }] });
+    const cost = requestedCost(doc, op);
+    if (cost > MAX_SINGLE_QUERY_COST) {
+      return json(200, {
+        errors: [
+          {
+            message: `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_SINGLE_QUERY_COST}).`,
+            extensions: { code: 'MAX_COST_EXCEEDED', cost, maxCost: MAX_SINGLE_QUERY_COST },
+          },
+        ],
+      });
+    }
+    const extensions = (actual: number | null) => ({
+      cost: {
+        requestedQueryCost: cost,
+        actualQueryCost: actual,
+        throttleStatus: this.status(ctx.now),
+      },
+    });
+    if (this.faults.throttle || !this.bucket.take(ctx.now, cost)) {
+      this.totals.throttled++;
+      return json(200, {
+        errors: [
+          {
+            message: 'Throttled',
+            extensions: {
+              code: 'THROTTLED',
+              documentation: 'https://shopify.dev/api/usage/rate-limits',
+            },
+          },
+        ],
+        extensions: extensions(null),
+      });
+    }
+    this.progress(ctx.now, ctx.origin);
+    if (op.operation === 'mutation') this.totals.mutations++;
+    const variables =
+      body.variables && typeof body.variables === 'object'
+        ? (body.variables as Record<string, unknown>)
+        : {};
+    const result = executeSync({
+      schema,
+      document: doc,
+      operationName: op.name?.value,
+      rootValue: this.root(ctx),
+      variableValues: variables,
+    });
+    return json(200, {
+      ...result,
+      errors: result.errors?.map((e) => e.toJSON()),
+      extensions: extensions(cost),
+    });
+  }
+
+  /** The resolvers, closing over this shop and the request's clock. */
+  private root(ctx: Ctx) {
+    return {
+      shop: () => ({
+        id: 'gid://shopify/Shop/1',
+        name: this.shop,
+        myshopifyDomain: `${this.shop}.myshopify.com`,
+      }),
+      location: ({ id }: { id: string }) =>
+        exists('Location', id)
+          ? { id, name: `Location ${id.split('/').pop()}`, isActive: true }
+          : null,
+      inventoryItem: ({ id }: { id: string }) =>
+        exists('InventoryItem', id)
+          ? {
+              id,
+              inventoryLevel: ({ locationId }: { locationId: string }) =>
+                exists('Location', locationId)
+                  ? {
+                      id: `gid://shopify/InventoryLevel/${id.split('/').pop()}?inventory_item_id=${id.split('/').pop()}`,
+                      location: { id: locationId, name: 'Location', isActive: true },
+                      quantities: ({ names }: { names: string[] }) =>
+                        names.map((name) => ({
+                          name,
+                          quantity: name === 'available' ? this.available(id, locationId) : 0,
+                        })),
+                    }
+                  : null,
+            }
+          : null,
+      inventorySetQuantities: (args: { input: SetInput }, _c: unknown, info: GraphQLResolveInfo) =>
+        this.setQuantities(args.input, info, ctx),
+      stagedUploadsCreate: ({
+        input,
+      }: {
+        input: { resource: string; filename: string; mimeType: string; httpMethod: string }[];
+      }) => ({
+        stagedTargets: input.map((i) => {
+          const key = `tmp/1/bulk/${crypto.randomUUID()}/${i.filename}`;
+          this.files.set(key, '');
+          return i.httpMethod === 'PUT'
+            ? {
+                url: `${ctx.origin}/_staged/${encodeURIComponent(key)}`,
+                resourceUrl: null,
+                parameters: [{ name: 'key', value: key }],
+              }
+            : {
+                url: `${ctx.origin}/_staged`,
+                resourceUrl: null,
+                parameters: [
+                  { name: 'Content-Type', value: i.mimeType },
+                  { name: 'success_action_status', value: '201' },
+                  { name: 'acl', value: 'private' },
+                  { name: 'key', value: key },
+                  { name: 'x-goog-date', value: iso(ctx.now).replace(/[-:]|\.\d+/g, '') },
+                  { name: 'x-goog-credential', value: 'simulator/auto/storage/goog4_request' },
+                  { name: 'x-goog-algorithm', value: 'GOOG4-RSA-SHA256' },
+                  { name: 'x-goog-signature', value: 'simulated' },
+                  { name: 'policy', value: btoa(JSON.stringify({ key })) },
+                ],
+              };
+        }),
+        userErrors: input
+          .filter((i) => i.resource !== 'BULK_MUTATION_VARIABLES')
+          .map((i) => ({
+            field: ['input', 'resource'],
+            message: `the simulator stages only BULK_MUTATION_VARIABLES, not ${i.resource}`,
+          })),
+      }),
+      bulkOperationRunMutation: (args: { mutation: string; stagedUploadPath: string }) =>
+        this.runBulk(args, ctx),
+      bulkOperation: ({ id }: { id: string }) => {
+        this.progress(ctx.now, ctx.origin);
+        const op = this.ops.find((o) => `gid://shopify/BulkOperation/${o.n}` === id);
+        return op ? this.view(op, ctx.origin) : null;
+      },
+      currentBulkOperation: ({ type }: { type: string }) => {
+        this.progress(ctx.now, ctx.origin);
+        const op = type === 'MUTATION' ? this.ops.at(-1) : undefined;
+        return op ? this.view(op, ctx.origin) : null;
+      },
+    };
+  }
+
+  private setQuantities(input: SetInput, info: GraphQLResolveInfo | null, ctx: Ctx) {
+    if (input.quantities.length > MAX_INPUT) {
+      throw new GraphQLError(
+        `The input array size of ${input.quantities.length} is greater than the maximum allowed of ${MAX_INPUT}.`,
+        {
+          extensions: { code: 'MAX_INPUT_SIZE_EXCEEDED' },
+        },
+      );
+    }
+    const directive = schema.getDirective('idempotent');
+    const node = info?.fieldNodes[0];
+    const key =
+      directive && node && info
+        ? (getDirectiveValues(directive, node, info.variableValues)?.key as string | undefined)
+        : undefined;
+    if (key === undefined && ctx.version >= '2026-04') {
+      throw new GraphQLError(
+        'The @idempotent directive is required for inventorySetQuantities from API version 2026-04.',
+        {
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      );
+    }
+    const params = JSON.stringify(input);
+    if (key !== undefined) {
+      const seen = this.idem.get(key);
+      if (seen && seen.params !== params)
+        return failed(
+          'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+          null,
+          'The same idempotency key cannot be used with different operation parameters.',
+        );
+      if (seen?.failed)
+        return failed(
+          'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+          null,
+          'A previous request with this idempotency key failed. Retry with a new idempotency key.',
+        );
+      if (seen) {
+        this.totals.replayed++;
+        return seen.payload;
+      }
+    }
+    const errors = this.check(input, ctx);
+    const payload =
+      errors.length > 0
+        ? { inventoryAdjustmentGroup: null, userErrors: errors }
+        : this.apply(input, ctx);
+    if (key !== undefined) this.idem.set(key, { params, payload, failed: errors.length > 0 });
+    return payload;
+  }
+
+  private check(input: SetInput, ctx: Ctx): UserErr[] {
+    const errors: UserErr[] = [];
+    if (input.name !== 'available' && input.name !== 'on_hand')
+      errors.push(
+        err(
+          'INVALID_NAME',
+          ['input', 'name'],
+          "The quantity name must be either 'available' or 'on_hand'.",
+        ),
+      );
+    if (!REASONS.has(input.reason))
+      errors.push(err('INVALID_REASON', ['input', 'reason'], 'The specified reason is invalid.'));
+    const uri = input.referenceDocumentUri;
+    if (uri != null && !/^[a-z][a-z0-9+.-]*:\S+$/i.test(uri))
+      errors.push(
+        err(
+          'INVALID_REFERENCE_DOCUMENT',
+          ['input', 'referenceDocumentUri'],
+          'The specified reference document is invalid.',
+        ),
+      );
+    const pairs = new Set<string>();
+    input.quantities.forEach((q, i) => {
+      const at = (f: string) => ['input', 'quantities', String(i), f];
+      if (ctx.version >= '2026-04' && !('changeFromQuantity' in q)) {
+        errors.push(
+          err(
+            null,
+            at('changeFromQuantity'),
+            'changeFromQuantity must be given for each quantity; pass null to opt out of the check.',
+          ),
+        );
+      }
+      if (!exists('Location', q.locationId))
+        errors.push(
+          err('INVALID_LOCATION', at('locationId'), 'The specified location could not be found.'),
+        );
+      if (!exists('InventoryItem', q.inventoryItemId))
+        errors.push(
+          err(
+            'INVALID_INVENTORY_ITEM',
+            at('inventoryItemId'),
+            'The specified inventory item could not be found.',
+          ),
+        );
+      if (q.quantity > 1_000_000_000)
+        errors.push(
+          err(
+            'INVALID_QUANTITY_TOO_HIGH',
+            at('quantity'),
+            "The total quantity can't be higher than 1,000,000,000.",
+          ),
+        );
+      if (q.quantity < -1_000_000_000)
+        errors.push(
+          err(
+            'INVALID_QUANTITY_TOO_LOW',
+            at('quantity'),
+            "The total quantity can't be lower than -1,000,000,000.",
+          ),
+        );
+      const pair = `${q.inventoryItemId}|${q.locationId}`;
+      if (pairs.has(pair))
+        errors.push(
+          err(
+            'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+            at('inventoryItemId'),
+            'The combination of inventoryItemId and locationId must be unique.',
+          ),
+        );
+      pairs.add(pair);
+      if (
+        q.changeFromQuantity != null &&
+        q.changeFromQuantity !== this.available(q.inventoryItemId, q.locationId)
+      ) {
+        this.totals.stale++;
+        errors.push(
+          err(
+            'CHANGE_FROM_QUANTITY_STALE',
+            at('changeFromQuantity'),
+            'The changeFromQuantity value does not match persisted value.',
+          ),
+        );
+      }
+    });
+    return errors;
+  }
+
+  private apply(input: SetInput, ctx: Ctx) {
+    for (const q of input.quantities) {
+      const key = `${q.inventoryItemId}|${q.locationId}`;
+      const level = this.levels.get(key) ?? {
+        available: 0,
+        applied: 0,
+        attempts: new Set<string>(),
+      };
+      level.available = q.quantity;
+      level.applied++;
+      // The same reference document applied twice to one item is a push applied twice.
+      const doc = input.referenceDocumentUri ?? '';
+      if (doc && level.attempts.has(doc)) this.totals.duplicates++;
+      level.attempts.add(doc);
+      this.levels.set(key, level);
+      this.totals.applied++;
+    }
+    this.groups++;
+    return {
+      inventoryAdjustmentGroup: {
+        id: `gid://shopify/InventoryAdjustmentGroup/${this.groups}`,
+        reason: input.reason,
+        referenceDocumentUri: input.referenceDocumentUri ?? null,
+        createdAt: iso(ctx.now),
+      },
+      userErrors: [],
+    };
+  }
+
+  private async upload(req: SimRequest, url: URL): Promise<SimResponse> {
+    const put = /\/_staged\/(.+)$/.exec(url.pathname);
+    if (put && req.method === 'PUT') {
+      const key = decodeURIComponent(put[1] ?? '');
+      if (!this.files.has(key))
+        return text(403, '<Error><Code>AccessDenied</Code></Error>', 'application/xml');
+      this.files.set(key, req.body);
+      return text(200, '');
+    }
+    if (req.method !== 'POST') return text(405, 'Method Not Allowed');
+    let form: FormData;
+    try {
+      form = await new Response(req.body, {
+        headers: { 'content-type': headerOf(req, 'content-type') ?? '' },
+      }).formData();
+    } catch {
+      return text(
+        400,
+        '<Error><Code>InvalidArgument</Code><Message>not multipart/form-data</Message></Error>',
+        'application/xml',
+      );
+    }
+    const key = form.get('key');
+    const file = form.get('file');
+    if (
+      typeof key !== 'string' ||
+      !this.files.has(key) ||
+      typeof form.get('policy') !== 'string' ||
+      file === null
+    ) {
+      return text(
+        403,
+        '<Error><Code>AccessDenied</Code><Message>Invalid according to Policy</Message></Error>',
+        'application/xml',
+      );
+    }
+    this.files.set(key, typeof file === 'string' ? file : await file.text());
+    return text(201, `<PostResponse><Key>${key}</Key></PostResponse>`, 'application/xml');
+  }
+
+  private runBulk(args: { mutation: string; stagedUploadPath: string }, ctx: Ctx) {
+    const bulkErr = (code: string, message: string) => ({
+      bulkOperation: null,
+      userErrors: [{ code, field: null, message }],
+    });
+    const file = this.files.get(args.stagedUploadPath);
+    if (!file)
+      return bulkErr(
+        'NO_SUCH_FILE',
+        'The JSONL file could not be found. Try uploading the file again, and check that you have entered the correct file name.',
+      );
+    let doc: DocumentNode;
+    try {
+      doc = parse(args.mutation);
+    } catch {
+      return bulkErr('INVALID_MUTATION', 'Failed to parse the mutation.');
+    }
+    const ops = doc.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+    );
+    if (
+      validate(schema, doc).length > 0 ||
+      ops.length !== 1 ||
+      ops[0]?.operation !== 'mutation' ||
+      ops[0].selectionSet.selections.length !== 1
+    ) {
+      return bulkErr(
+        'INVALID_MUTATION',
+        'Invalid mutation: give exactly one mutation with one field.',
+      );
+    }
+    const lines: Record<string, unknown>[] = [];
+    for (const raw of file.split('\n')) {
+      if (raw.trim() === '') continue;
+      try {
+        const v: unknown = JSON.parse(raw);
+        if (typeof v !== 'object' || v === null || Array.isArray(v))
+          throw new Error('not an object');
+        lines.push(v as Record<string, unknown>);
+      } catch {
+        return bulkErr(
+          'INVALID_STAGED_UPLOAD_FILE',
+          `Line ${lines.length + 1} of the JSONL file is not a JSON object.`,
+        );
+      }
+    }
+    this.progress(ctx.now, ctx.origin);
+    const running = this.ops.filter((o) => o.status === 'CREATED' || o.status === 'RUNNING').length;
+    if (running >= (ctx.version >= '2026-01' ? 5 : 1)) {
+      return bulkErr(
+        'OPERATION_IN_PROGRESS',
+        'A bulk mutation operation for this app and shop is already in progress.',
+      );
+    }
+    const op: BulkOp = {
+      n: this.ops.length + 1,
+      status: 'CREATED',
+      createdAt: ctx.now,
+      doneAt: ctx.now + this.faults.bulkMs,
+      completedAt: null,
+      doc,
+      query: args.mutation,
+      lines,
+      version: ctx.version,
+    };
+    this.ops.push(op);
+    return { bulkOperation: this.view(op, ctx.origin), userErrors: [] };
+  }
+
+  /** Moves bulk operations on with the clock; a finished one runs its lines (outside the bucket). */
+  private progress(now: number, origin: string): void {
+    for (const op of this.ops) {
+      if (op.status === 'CREATED' && now > op.createdAt) op.status = 'RUNNING';
+      if (op.status !== 'RUNNING' || now < op.doneAt) continue;
+      const ctx: Ctx = { now, version: op.version, origin };
+      const out = op.lines.map((variables, i) => {
+        const r = executeSync({
+          schema,
+          document: op.doc,
+          rootValue: this.root(ctx),
+          variableValues: variables,
+        });
+        return JSON.stringify({
+          ...(r.errors ? { errors: r.errors.map((e) => e.toJSON()) } : {}),
+          data: r.data ?? null,
+          __lineNumber: i,
+        });
+      });
+      this.results.set(op.n, `${out.join('\n')}\n`);
+      op.status = 'COMPLETED';
+      op.completedAt = now;
+    }
+  }
+
+  private view(op: BulkOp, origin: string) {
+    return {
+      id: `gid://shopify/BulkOperation/${op.n}`,
+      status: op.status,
+      type: 'MUTATION',
+      errorCode: null,
+      objectCount: op.status === 'COMPLETED' ? String(op.lines.length) : '0',
+      rootObjectCount: op.status === 'COMPLETED' ? String(op.lines.length) : '0',
+      url: op.status === 'COMPLETED' ? `${origin}/_results/${op.n}.jsonl` : null,
+      partialDataUrl: null,
+      createdAt: iso(op.createdAt),
+      completedAt: op.completedAt === null ? null : iso(op.completedAt),
+      query: op.query,
+    };
+  }
+}
+
+type SetInput = {
+  name: string;
+  reason: string;
+  referenceDocumentUri?: string | null;
+  quantities: {
+    inventoryItemId: string;
+    locationId: string;
+    quantity: number;
+    changeFromQuantity?: number | null;
+  }[];
+};
+type UserErr = { code: string | null; field: string[]; message: string };
+const err = (code: string | null, field: string[], message: string): UserErr => ({
+  code,
+  field,
+  message,
+});
+const failed = (code: string, field: string[] | null, message: string) => ({
+  inventoryAdjustmentGroup: null,
+  userErrors: [{ code, field, message }],
+});
