@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { z } from 'zod';
-import { type AppError, err, ok, type Result } from '../protocol/errors';
+import { err, ok, type Result } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import type { SkuUpdate } from '../protocol/sku-update';
 import {
@@ -19,12 +19,20 @@ import {
 import { streamHub } from '../workers/stubs';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 import { refuseCheckoutNamespace } from './sku-stock/checkout-namespace';
-import { type Decision, decide, expireHold, type Scope } from './sku-stock/decide';
+import {
+  type DecideContext,
+  type Decision,
+  decide,
+  expireHold,
+  type Scope,
+} from './sku-stock/decide';
+import { callerOf, type MutationResult, replay, toRecord } from './sku-stock/idempotency';
 import { d1LedgerSink, type LedgerSink } from './sku-stock/ledger-sink';
 import { applyDelta, emptyLevels, negate } from './sku-stock/levels';
 import migrations from './sku-stock/migrations/migrations.js';
 import { CoalescingPublisher } from './sku-stock/publisher';
 import * as schema from './sku-stock/schema';
+import { checkScope } from './sku-stock/scope';
 import { StockStore } from './sku-stock/store';
 import { buildEvent, holdView, stockView, transferView } from './sku-stock/views';
 
@@ -69,8 +77,7 @@ export const BatchItem = z.object({
 });
 export type BatchItem = z.infer<typeof BatchItem>;
 
-/** A mutation's outcome; `replayed` marks a failure answered from the idempotency record. */
-export type MutationResult = Result<MutationOutcome> & { replayed?: boolean };
+export type { MutationResult };
 
 const Configure = z.object({ sku: SkuCode, policy: BackorderPolicy });
 
@@ -337,19 +344,26 @@ export class SkuStock extends DurableObject<Env> {
       const outside = refuseCheckoutNamespace(cmd, meta.key);
       if (!outside.ok) return outside;
     }
+    const holdId = 'holdId' in cmd ? cmd.holdId : undefined;
+    const transferId = 'transferId' in cmd ? cmd.transferId : undefined;
+    const subject = {
+      hold: holdId === undefined ? undefined : this.store.getHold(holdId),
+      transfer: transferId === undefined ? undefined : this.store.getTransfer(transferId),
+    };
+    // Before the record is read: a caller outside the scope gets no answer from it.
+    const allowed = checkScope(cmd, { ...subject, scope: meta.scope });
+    if (!allowed.ok) return allowed;
 
+    const caller = callerOf(meta);
     const request = JSON.stringify(cmd);
     if (meta.key !== undefined) {
-      const prior = this.store.getIdempotency(meta.key);
-      if (prior) return this.replay(state.value.sku, meta.key, prior, request);
+      const prior = this.store.getIdempotency(caller, meta.key);
+      if (prior) return replay(state.value.sku, meta.key, prior, request);
     }
 
-    const result = this.decideAndRecord(state.value, cmd, meta, now);
+    const result = this.decideAndRecord(state.value, cmd, meta, subject, now);
     if (meta.key !== undefined) {
-      const stored = result.ok
-        ? { ok: true, value: result.value }
-        : { ok: false, error: result.error };
-      this.store.saveIdempotency(meta.key, request, JSON.stringify(stored), now);
+      this.store.saveIdempotency(caller, meta.key, request, toRecord(result), now);
       this.scheduler.scheduleNoLaterThan(PRUNE_TIMER, now + IDEMPOTENCY_TTL_MS);
     }
     return result;
@@ -359,6 +373,7 @@ export class SkuStock extends DurableObject<Env> {
     state: State,
     cmd: Command,
     meta: z.output<typeof ApplyMeta>,
+    subject: Pick<DecideContext, 'hold' | 'transfer'>,
     now: number,
   ): MutationResult {
     if (cmd.ifSeq !== undefined && cmd.ifSeq !== state.seq) {
@@ -372,12 +387,9 @@ export class SkuStock extends DurableObject<Env> {
         },
       );
     }
-    const holdId = 'holdId' in cmd ? cmd.holdId : undefined;
-    const transferId = 'transferId' in cmd ? cmd.transferId : undefined;
     const decided = decide(state, cmd, {
       now,
-      hold: holdId === undefined ? undefined : this.store.getHold(holdId),
-      transfer: transferId === undefined ? undefined : this.store.getTransfer(transferId),
+      ...subject,
       scope: meta.scope satisfies Scope,
       newId: (prefix) => `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`,
       inTransit: (location) => this.store.inTransitTo(location),
@@ -432,26 +444,6 @@ export class SkuStock extends DurableObject<Env> {
     };
   }
 
-  private replay(
-    sku: string,
-    key: string,
-    prior: { request: string; result: string },
-    request: string,
-  ): MutationResult {
-    if (prior.request !== request) {
-      return err(
-        'idempotency_key_reused',
-        `SKU ${sku}: idempotency key ${key} was used for a different request`,
-        {
-          key,
-        },
-      );
-    }
-    const stored = StoredResult.parse(JSON.parse(prior.result));
-    if (stored.ok) return ok({ ...stored.value, replayed: true });
-    return { ok: false, error: stored.error, replayed: true };
-  }
-
   /**
    * Expires every hold whose deadline has passed; `force` when the alarm says it is time.
    * Checked against `holdDeadline`, not the alarm's timer: the alarm takes its timers before it
@@ -488,14 +480,3 @@ export class SkuStock extends DurableObject<Env> {
     return err('unknown_sku', `SKU ${sku} is not in the catalog`, { sku });
   }
 }
-
-const StoredResult = z.union([
-  z.object({
-    ok: z.literal(true),
-    value: z.custom<MutationOutcome>((v) => typeof v === 'object' && v !== null),
-  }),
-  z.object({
-    ok: z.literal(false),
-    error: z.custom<AppError>((v) => typeof v === 'object' && v !== null),
-  }),
-]);

@@ -8,6 +8,7 @@ import {
 } from '../../protocol/stock';
 import { applyDelta, emptyLevels, freeUnits, mergeDeltas } from './levels';
 import { decideHold, decideHoldLifecycle, decideReturn } from './reservations';
+import { checkScope } from './scope';
 import type { DecideContext, Decision, StockState, TransferRecord } from './types';
 
 export { expireHold } from './reservations';
@@ -41,6 +42,8 @@ const DEFAULT_REASON: Record<Command['op'], string> = {
 
 /** Decides the effect of one command on a SKU's state, or the expected failure that refuses it. */
 export const decide = (state: StockState, cmd: Command, ctx: DecideContext): Result<Decision> => {
+  const allowed = checkScope(cmd, ctx);
+  if (!allowed.ok) return allowed;
   const decided = decideOp(state, cmd, ctx);
   if (!decided.ok) return decided;
   const decision = { ...decided.value, deltas: mergeDeltas(decided.value.deltas) };
@@ -173,9 +176,6 @@ const decideOp = (state: StockState, cmd: Command, ctx: DecideContext): Result<D
     case 'transfer-in': {
       const t = ctx.transfer;
       if (!t) return err('unknown_transfer', `SKU ${state.sku}: no transfer ${cmd.transferId}`);
-      if (ctx.scope.locations && !ctx.scope.locations.includes(t.to)) {
-        return err('forbidden', `This key may not receive at ${t.to}`);
-      }
       const outstanding = t.quantity - t.received;
       const quantity = cmd.quantity ?? outstanding;
       if (outstanding === 0 || quantity > outstanding) {

@@ -70,12 +70,6 @@ export const decideHoldLifecycle = (
   const h = ctx.hold;
   if (!h)
     return err('unknown_hold', `SKU ${state.sku}: no hold ${cmd.holdId}`, { holdId: cmd.holdId });
-  if (ctx.scope.channels && (h.channel === null || !ctx.scope.channels.includes(h.channel))) {
-    return err(
-      'forbidden',
-      `This key may not act on hold ${h.id} of channel ${h.channel ?? '(none)'}`,
-    );
-  }
   const updated = (patch: Partial<HoldRecord>): HoldRecord => ({
     ...h,
     ...patch,
@@ -145,12 +139,6 @@ const decideShip = (
         status: h.status,
       },
     );
-  }
-  if (ctx.scope.locations) {
-    const outside = h.allocations.find(
-      (a) => a.quantity > a.shipped && !ctx.scope.locations?.includes(a.location),
-    );
-    if (outside) return err('forbidden', `This key may not ship from ${outside.location}`);
   }
   const outstanding = h.allocations.reduce((s, a) => s + a.quantity - a.shipped, 0);
   const quantity = cmd.quantity ?? outstanding;

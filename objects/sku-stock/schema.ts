@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 // The SkuStock object's own SQLite. Changes are drizzle-kit migrations in ./migrations.
 
@@ -76,18 +76,20 @@ export const cursors = sqliteTable('cursors', {
   seq: integer('seq').notNull(),
 });
 
-/** First results of idempotent requests, kept 24 hours. */
+/** First results of idempotent requests, kept 24 hours, per caller: a key is its sender's own. */
 export const idempotency = sqliteTable(
   'idempotency',
   {
-    key: text('key').primaryKey(),
+    /** `key:<API key id>` or `checkout`; `*` on rows from before callers were recorded (0003). */
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
     /** The canonical request, to tell a replay from a reuse of the key. */
     request: text('request').notNull(),
     /** JSON of the first outcome, success or expected failure. */
     result: text('result').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('idempotency_age').on(t.createdAt)],
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_age').on(t.createdAt)],
 );
 
 /** Named deadlines multiplexed on the object's one alarm. */

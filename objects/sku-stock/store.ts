@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, lte, min, sql, sum } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lte, min, sql, sum } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { z } from 'zod';
 import {
@@ -217,16 +217,17 @@ export class StockStore {
       .run();
   }
 
-  getIdempotency(key: string): { request: string; result: string } | undefined {
+  /** The caller's record for `key`, or one migrated from before callers were recorded. */
+  getIdempotency(caller: string, key: string): { request: string; result: string } | undefined {
     return this.db
       .select({ request: t.idempotency.request, result: t.idempotency.result })
       .from(t.idempotency)
-      .where(eq(t.idempotency.key, key))
+      .where(and(eq(t.idempotency.key, key), inArray(t.idempotency.caller, [caller, '*'])))
       .get();
   }
 
-  saveIdempotency(key: string, request: string, result: string, now: number): void {
-    this.db.insert(t.idempotency).values({ key, request, result, createdAt: now }).run();
+  saveIdempotency(caller: string, key: string, request: string, result: string, now: number): void {
+    this.db.insert(t.idempotency).values({ caller, key, request, result, createdAt: now }).run();
   }
 
   /** Deletes records created at or before `cutoff`; returns the oldest remaining creation time. */

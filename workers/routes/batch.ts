@@ -3,12 +3,12 @@ import { Failure } from '../../protocol/errors';
 import {
   AdjustCommand,
   CancelCommand,
+  ClientIdempotencyKey,
   CommitCommand,
   CountCommand,
   ExpectCommand,
   ExtendCommand,
   HoldCommand,
-  IdempotencyKey,
   LineOutcome,
   MarkUnavailableCommand,
   ReceiveCommand,
@@ -28,7 +28,7 @@ import { runBatch } from '../stock/run-batch';
 /** Most lines one batch request may carry. */
 export const MAX_BATCH_LINES = 5000;
 
-const LineFields = { sku: SkuCode, key: IdempotencyKey.optional() };
+const LineFields = { sku: SkuCode, key: ClientIdempotencyKey.optional() };
 const BatchLine = z.discriminatedUnion('op', [
   ReceiveCommand.extend(LineFields),
   ExpectCommand.extend(LineFields),
@@ -74,7 +74,7 @@ export const batchRoutes = createApp().openapi(
     tags: ['stock'],
     security: bearer,
     request: {
-      headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+      headers: z.object({ 'idempotency-key': ClientIdempotencyKey.optional() }),
       body: { required: true, ...json(BatchRequest) },
     },
     responses: {

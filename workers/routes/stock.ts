@@ -4,6 +4,7 @@ import { Failure } from '../../protocol/errors';
 import {
   AdjustCommand,
   CancelCommand,
+  ClientIdempotencyKey,
   Command,
   CommitCommand,
   CountCommand,
@@ -13,7 +14,6 @@ import {
   HoldCommand,
   HoldId,
   HoldView,
-  IdempotencyKey,
   MarkUnavailableCommand,
   MutationOutcome,
   ReceiveCommand,
@@ -39,9 +39,9 @@ const SkuParam = z.object({ sku: SkuCode });
 const HoldParam = SkuParam.extend({ holdId: HoldId });
 const TransferParam = SkuParam.extend({ transferId: TransferId });
 const IdempotencyHeader = z.object({
-  'idempotency-key': IdempotencyKey.optional().openapi({
+  'idempotency-key': ClientIdempotencyKey.optional().openapi({
     description:
-      'Replays with the same key return the first result; reuse with another body is refused',
+      "Replays with the same key (from the same API key) return the first result; reuse with another body is refused; keys starting co: are the reservations' own",
   }),
 });
 

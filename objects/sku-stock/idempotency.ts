@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { AppError, err, ok, type Result } from '../../protocol/errors';
+import type { MutationOutcome } from '../../protocol/stock';
+
+// Idempotency records belong to whoever sent the key: one caller's key never replays, nor
+// blocks, another caller's request. Checkout is one caller for every cart (its keys carry the
+// hold id); every API key is its own.
+
+/** A mutation's outcome; `replayed` marks a failure answered from the idempotency record. */
+export type MutationResult = Result<MutationOutcome> & { replayed?: boolean };
+
+/** Whose records a request reads and writes. */
+export const callerOf = (meta: { origin: 'client' | 'checkout'; actor: string }): string =>
+  meta.origin === 'checkout' ? 'checkout' : `key:${meta.actor}`;
+
+const StoredResult = z.union([
+  z.object({
+    ok: z.literal(true),
+    value: z.custom<MutationOutcome>((v) => typeof v === 'object' && v !== null),
+  }),
+  z.object({ ok: z.literal(false), error: AppError }),
+]);
+
+/** What the record keeps of a result: JSON of the outcome or of the expected failure. */
+export const toRecord = (result: Result<MutationOutcome>): string =>
+  JSON.stringify(
+    result.ok ? { ok: true, value: result.value } : { ok: false, error: result.error },
+  );
+
+/** The answer to a request whose key has a record: the first result again, or a refused reuse. */
+export const replay = (
+  sku: string,
+  key: string,
+  prior: { request: string; result: string },
+  request: string,
+): MutationResult => {
+  if (prior.request !== request) {
+    return err(
+      'idempotency_key_reused',
+      `SKU ${sku}: idempotency key ${key} was used for a different request`,
+      { key },
+    );
+  }
+  const stored = StoredResult.parse(JSON.parse(prior.result));
+  if (stored.ok) return ok({ ...stored.value, replayed: true });
+  return { ok: false, error: stored.error, replayed: true };
+};
