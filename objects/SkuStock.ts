@@ -12,6 +12,7 @@ import {
   type HoldView,
   type Levels,
   type LineOutcome,
+  MAX_COMMANDS_PER_CALL,
   type MutationOutcome,
   SkuCode,
   type StockView,
@@ -175,17 +176,22 @@ export class SkuStock extends DurableObject<Env> {
 
   /** Applies one stock command: receive, adjust, count, hold, commit, ship, transfer… */
   async apply(command: unknown, meta: ApplyMeta): Promise<MutationResult> {
-    return this.applyOne(command, ApplyMeta.parse(meta));
+    return this.applyOne(command, ApplyMeta.parse(meta), true);
   }
 
-  /** Applies commands in order, each on its own, with one result per command. */
+  /**
+   * Applies up to MAX_COMMANDS_PER_CALL commands in order, each on its own, with one result per
+   * command. A refused command leaves no idempotency record: it changed nothing, and a retry
+   * of the batch may apply it once stock allows.
+   */
   async applyBatch(items: unknown, meta: ApplyMeta): Promise<LineOutcome[]> {
     const parsedMeta = ApplyMeta.parse(meta);
     return z
       .array(BatchItem)
+      .max(MAX_COMMANDS_PER_CALL)
       .parse(items)
       .map((item): LineOutcome => {
-        const r = this.applyOne(item.command, { ...parsedMeta, key: item.key });
+        const r = this.applyOne(item.command, { ...parsedMeta, key: item.key }, false);
         if (!r.ok) return { ok: false, replayed: r.replayed ?? false, error: r.error };
         const { event, replayed } = r.value;
         return {
@@ -324,7 +330,12 @@ export class SkuStock extends DurableObject<Env> {
 
   // Everything below is synchronous: no await may separate a check from its apply.
 
-  private applyOne(raw: unknown, meta: z.output<typeof ApplyMeta>): MutationResult {
+  /** `recordRefusals`: keep an expected failure as the key's answer too (single requests). */
+  private applyOne(
+    raw: unknown,
+    meta: z.output<typeof ApplyMeta>,
+    recordRefusals: boolean,
+  ): MutationResult {
     const now = Date.now();
     const state = this.current(now);
     if (!state.ok) return state;
@@ -362,7 +373,7 @@ export class SkuStock extends DurableObject<Env> {
     }
 
     const result = this.decideAndRecord(state.value, cmd, meta, subject, now);
-    if (meta.key !== undefined) {
+    if (meta.key !== undefined && (result.ok || recordRefusals)) {
       this.store.saveIdempotency(caller, meta.key, request, toRecord(result), now);
       this.scheduler.scheduleNoLaterThan(PRUNE_TIMER, now + IDEMPOTENCY_TTL_MS);
     }

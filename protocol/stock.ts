@@ -8,9 +8,14 @@ export { BackorderPolicy, ChannelCode, LocationCode, SkuCode };
 export const MAX_QUANTITY = 1_000_000;
 /** Largest level any quantity may reach at one location. */
 export const MAX_LEVEL = 1_000_000_000;
-/** Hold lifetime when the caller gives none (DESIGN.md §2: 10 minutes). */
+/** Hold lifetime when the caller gives none: 10 minutes. */
 export const DEFAULT_HOLD_TTL_SECONDS = 600;
 export const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * Most commands one call to a SKU's object carries. Its commands run as one synchronous block,
+ * so a longer batch is split into several calls and the object serves others in between.
+ */
+export const MAX_COMMANDS_PER_CALL = 200;
 
 export const HoldId = z
   .string()

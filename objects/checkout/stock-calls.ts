@@ -1,5 +1,5 @@
 import type { Result } from '../../protocol/errors';
-import type { StockView } from '../../protocol/stock';
+import { MAX_COMMANDS_PER_CALL, type StockView } from '../../protocol/stock';
 import { mapLimited } from '../../workers/concurrency';
 import { skuStock } from '../../workers/stubs';
 import type { CallResult, StockCall } from './saga';
@@ -26,8 +26,9 @@ export type StockCallSeam = {
 };
 
 /**
- * Sends the calls, one `applyBatch` per SKU (its calls in order), SKUs in parallel. A SKU whose
- * call throws answers `unknown` for each of its calls; this never throws.
+ * Sends the calls, one `applyBatch` per SKU and MAX_COMMANDS_PER_CALL calls (its calls in order),
+ * SKUs in parallel. A SKU whose call throws answers `unknown` for each of its calls not answered
+ * yet; this never throws.
  */
 export const callStock = async (
   env: Env,
@@ -43,21 +44,29 @@ export const callStock = async (
   });
   const results: CallResult[] = calls.map(() => ({ ok: false, unknown: 'not sent' }));
   await mapLimited([...bySku], PARALLEL_SKUS, async ([sku, indexes]) => {
+    let answered = 0;
     try {
       await seam.beforeStockCall?.(sku);
-      const items = indexes.map((i) => {
-        const c = calls[i];
-        return c?.key === undefined ? { command: c?.command } : { command: c.command, key: c.key };
-      });
-      const outcomes = await skuStock(env, sku).applyBatch(items, { actor, origin: 'checkout' });
+      const stub = skuStock(env, sku);
+      for (let from = 0; from < indexes.length; from += MAX_COMMANDS_PER_CALL) {
+        const chunk = indexes.slice(from, from + MAX_COMMANDS_PER_CALL);
+        const items = chunk.map((i) => {
+          const c = calls[i];
+          return c?.key === undefined
+            ? { command: c?.command }
+            : { command: c.command, key: c.key };
+        });
+        const outcomes = await stub.applyBatch(items, { actor, origin: 'checkout' });
+        outcomes.forEach((o, j) => {
+          const i = chunk[j];
+          if (i !== undefined) results[i] = o.ok ? { ok: true } : { ok: false, error: o.error };
+        });
+        answered += chunk.length;
+      }
       await seam.afterStockCall?.(sku);
-      outcomes.forEach((o, j) => {
-        const i = indexes[j];
-        if (i !== undefined) results[i] = o.ok ? { ok: true } : { ok: false, error: o.error };
-      });
     } catch (e) {
       const unknown = e instanceof Error ? e.message : String(e);
-      for (const i of indexes) results[i] = { ok: false, unknown };
+      for (const i of indexes.slice(answered)) results[i] = { ok: false, unknown };
     }
   });
   return results;

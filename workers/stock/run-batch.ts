@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { Failure } from '../../protocol/errors';
-import type { Command, LineOutcome } from '../../protocol/stock';
+import { type Command, type LineOutcome, MAX_COMMANDS_PER_CALL } from '../../protocol/stock';
 import type { AppEnv } from '../app';
 import { refuseKitHold } from '../catalog/kits';
 import { mapLimited } from '../concurrency';
@@ -11,7 +11,7 @@ import { prepareCommand } from './prepare';
 type Line = Command & { sku: string; key?: string };
 type Item = { index: number; command: Command; key?: string };
 
-/** SKU objects called at once; each call carries all of that SKU's lines. */
+/** SKU objects called at once; each SKU's lines go in calls of MAX_COMMANDS_PER_CALL, in order. */
 const PARALLEL_SKUS = 32;
 
 /** Checks every line, then applies each SKU's lines in order on its object, SKUs in parallel. */
@@ -48,14 +48,19 @@ export const runBatch = async (c: Context<AppEnv>, lines: readonly Line[], batch
   const results: ({ index: number; sku: string } & LineOutcome)[] = new Array(lines.length);
   const actor = principal.keyId;
   await mapLimited([...bySku], PARALLEL_SKUS, async ([sku, items]) => {
-    const outcomes: LineOutcome[] = await skuStock(c.env, sku).applyBatch(
-      items.map(({ command, key }) => ({ command, key })),
-      { actor, ...(scope && { scope }) },
-    );
-    outcomes.forEach((outcome, i) => {
-      const item = items[i];
-      if (item) results[item.index] = { index: item.index, sku, ...outcome };
-    });
+    const stub = skuStock(c.env, sku);
+    // One call at a time per SKU, in order: the object serves other requests between calls.
+    for (let from = 0; from < items.length; from += MAX_COMMANDS_PER_CALL) {
+      const chunk = items.slice(from, from + MAX_COMMANDS_PER_CALL);
+      const outcomes: LineOutcome[] = await stub.applyBatch(
+        chunk.map(({ command, key }) => ({ command, key })),
+        { actor, ...(scope && { scope }) },
+      );
+      outcomes.forEach((outcome, i) => {
+        const item = chunk[i];
+        if (item) results[item.index] = { index: item.index, sku, ...outcome };
+      });
+    }
   });
 
   const applied = results.filter((r) => r.ok && !r.replayed).length;
