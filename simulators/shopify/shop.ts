@@ -22,6 +22,7 @@ import {
   text,
 } from '../shared/sim-http';
 import { TokenBucket } from '../shared/token-bucket';
+import { BulkOperations, type Ctx, type RunLine, type StageInput } from './bulk';
 import { MAX_SINGLE_QUERY_COST, requestedCost } from './cost';
 import { REASONS, schema } from './schema';
 
@@ -39,18 +40,6 @@ const BAD_TOKEN = {
 
 type Level = { available: number; applied: number; attempts: Set<string> };
 type Remembered = { params: string; payload: unknown; failed: boolean };
-type BulkOp = {
-  n: number;
-  status: 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
-  createdAt: number;
-  doneAt: number;
-  completedAt: number | null;
-  doc: DocumentNode;
-  query: string;
-  lines: Record<string, unknown>[];
-  version: string;
-};
-type Ctx = { now: number; version: string; origin: string };
 
 const isGid = (type: string, id: string) => new RegExp(`^gid://shopify/${type}/(\\d+)$`).exec(id);
 /** Ids whose number starts with 404 do not exist: how a test makes an unknown item or location. */
@@ -65,9 +54,7 @@ export class ShopifyShop implements SimAccount {
   private bucket: TokenBucket;
   private readonly levels = new Map<string, Level>();
   private readonly idem = new Map<string, Remembered>();
-  private readonly files = new Map<string, string>();
-  private readonly ops: BulkOp[] = [];
-  private readonly results = new Map<number, string>();
+  private readonly bulk = new BulkOperations();
   private groups = 0;
   private random: () => number;
   readonly totals = {
@@ -132,10 +119,10 @@ export class ShopifyShop implements SimAccount {
     const delay = (r: SimResponse): SimResponse =>
       this.faults.delayMs ? { ...r, delayMs: this.faults.delayMs } : r;
     if (url.pathname.endsWith('/_staged') || url.pathname.includes('/_staged/'))
-      return delay(await this.upload(req, url));
+      return delay(await this.bulk.upload(req, url));
     const result = /\/_results\/(\d+)\.jsonl$/.exec(url.pathname);
     if (result) {
-      const body = this.results.get(Number(result[1]));
+      const body = this.bulk.result(Number(result[1]));
       return body === undefined ? text(404, 'NoSuchKey') : text(200, body, 'application/jsonl');
     }
     const api = /\/admin\/api\/([^/]+)\/graphql\.json$/.exec(url.pathname);
@@ -150,7 +137,7 @@ export class ShopifyShop implements SimAccount {
       return json(404, { errors: 'Not Found' });
     const fault = drawFault(this.faults, this.random);
     if (fault) return fault;
-    return delay(this.graphql(req, { now, version, origin: base }));
+    return delay(this.graphql(req, { now, version, origin: base, bulkMs: this.faults.bulkMs }));
   }
 
   private status(now: number) {
@@ -226,7 +213,7 @@ export class ShopifyShop implements SimAccount {
         extensions: extensions(null),
       });
     }
-    this.progress(ctx.now, ctx.origin);
+    this.bulk.progress(ctx, this.runLine);
     if (op.operation === 'mutation') this.totals.mutations++;
     const variables =
       body.variables && typeof body.variables === 'object'
@@ -245,6 +232,9 @@ export class ShopifyShop implements SimAccount {
       extensions: extensions(cost),
     });
   }
+
+  private readonly runLine: RunLine = (doc, variables, ctx) =>
+    executeSync({ schema, document: doc, rootValue: this.root(ctx), variableValues: variables });
 
   /** The resolvers, closing over this shop and the request's clock. */
   private root(ctx: Ctx) {
@@ -278,55 +268,12 @@ export class ShopifyShop implements SimAccount {
           : null,
       inventorySetQuantities: (args: { input: SetInput }, _c: unknown, info: GraphQLResolveInfo) =>
         this.setQuantities(args.input, info, ctx),
-      stagedUploadsCreate: ({
-        input,
-      }: {
-        input: { resource: string; filename: string; mimeType: string; httpMethod: string }[];
-      }) => ({
-        stagedTargets: input.map((i) => {
-          const key = `tmp/1/bulk/${crypto.randomUUID()}/${i.filename}`;
-          this.files.set(key, '');
-          return i.httpMethod === 'PUT'
-            ? {
-                url: `${ctx.origin}/_staged/${encodeURIComponent(key)}`,
-                resourceUrl: null,
-                parameters: [{ name: 'key', value: key }],
-              }
-            : {
-                url: `${ctx.origin}/_staged`,
-                resourceUrl: null,
-                parameters: [
-                  { name: 'Content-Type', value: i.mimeType },
-                  { name: 'success_action_status', value: '201' },
-                  { name: 'acl', value: 'private' },
-                  { name: 'key', value: key },
-                  { name: 'x-goog-date', value: iso(ctx.now).replace(/[-:]|\.\d+/g, '') },
-                  { name: 'x-goog-credential', value: 'simulator/auto/storage/goog4_request' },
-                  { name: 'x-goog-algorithm', value: 'GOOG4-RSA-SHA256' },
-                  { name: 'x-goog-signature', value: 'simulated' },
-                  { name: 'policy', value: btoa(JSON.stringify({ key })) },
-                ],
-              };
-        }),
-        userErrors: input
-          .filter((i) => i.resource !== 'BULK_MUTATION_VARIABLES')
-          .map((i) => ({
-            field: ['input', 'resource'],
-            message: `the simulator stages only BULK_MUTATION_VARIABLES, not ${i.resource}`,
-          })),
-      }),
+      stagedUploadsCreate: ({ input }: { input: StageInput[] }) => this.bulk.stage(input, ctx),
       bulkOperationRunMutation: (args: { mutation: string; stagedUploadPath: string }) =>
-        this.runBulk(args, ctx),
-      bulkOperation: ({ id }: { id: string }) => {
-        this.progress(ctx.now, ctx.origin);
-        const op = this.ops.find((o) => `gid://shopify/BulkOperation/${o.n}` === id);
-        return op ? this.view(op, ctx.origin) : null;
-      },
-      currentBulkOperation: ({ type }: { type: string }) => {
-        this.progress(ctx.now, ctx.origin);
-        const op = type === 'MUTATION' ? this.ops.at(-1) : undefined;
-        return op ? this.view(op, ctx.origin) : null;
-      },
+        this.bulk.run(args, ctx, this.runLine),
+      bulkOperation: ({ id }: { id: string }) => this.bulk.find(id, ctx, this.runLine),
+      currentBulkOperation: ({ type }: { type: string }) =>
+        type === 'MUTATION' ? this.bulk.latest(ctx, this.runLine) : null,
     };
   }
 
@@ -496,156 +443,6 @@ export class ShopifyShop implements SimAccount {
         createdAt: iso(ctx.now),
       },
       userErrors: [],
-    };
-  }
-
-  private async upload(req: SimRequest, url: URL): Promise<SimResponse> {
-    const put = /\/_staged\/(.+)$/.exec(url.pathname);
-    if (put && req.method === 'PUT') {
-      const key = decodeURIComponent(put[1] ?? '');
-      if (!this.files.has(key))
-        return text(403, '<Error><Code>AccessDenied</Code></Error>', 'application/xml');
-      this.files.set(key, req.body);
-      return text(200, '');
-    }
-    if (req.method !== 'POST') return text(405, 'Method Not Allowed');
-    let form: FormData;
-    try {
-      form = await new Response(req.body, {
-        headers: { 'content-type': headerOf(req, 'content-type') ?? '' },
-      }).formData();
-    } catch {
-      return text(
-        400,
-        '<Error><Code>InvalidArgument</Code><Message>not multipart/form-data</Message></Error>',
-        'application/xml',
-      );
-    }
-    const key = form.get('key');
-    const file = form.get('file');
-    if (
-      typeof key !== 'string' ||
-      !this.files.has(key) ||
-      typeof form.get('policy') !== 'string' ||
-      file === null
-    ) {
-      return text(
-        403,
-        '<Error><Code>AccessDenied</Code><Message>Invalid according to Policy</Message></Error>',
-        'application/xml',
-      );
-    }
-    this.files.set(key, typeof file === 'string' ? file : await file.text());
-    return text(201, `<PostResponse><Key>${key}</Key></PostResponse>`, 'application/xml');
-  }
-
-  private runBulk(args: { mutation: string; stagedUploadPath: string }, ctx: Ctx) {
-    const bulkErr = (code: string, message: string) => ({
-      bulkOperation: null,
-      userErrors: [{ code, field: null, message }],
-    });
-    const file = this.files.get(args.stagedUploadPath);
-    if (!file)
-      return bulkErr(
-        'NO_SUCH_FILE',
-        'The JSONL file could not be found. Try uploading the file again, and check that you have entered the correct file name.',
-      );
-    let doc: DocumentNode;
-    try {
-      doc = parse(args.mutation);
-    } catch {
-      return bulkErr('INVALID_MUTATION', 'Failed to parse the mutation.');
-    }
-    const ops = doc.definitions.filter(
-      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
-    );
-    if (
-      validate(schema, doc).length > 0 ||
-      ops.length !== 1 ||
-      ops[0]?.operation !== 'mutation' ||
-      ops[0].selectionSet.selections.length !== 1
-    ) {
-      return bulkErr(
-        'INVALID_MUTATION',
-        'Invalid mutation: give exactly one mutation with one field.',
-      );
-    }
-    const lines: Record<string, unknown>[] = [];
-    for (const raw of file.split('\n')) {
-      if (raw.trim() === '') continue;
-      try {
-        const v: unknown = JSON.parse(raw);
-        if (typeof v !== 'object' || v === null || Array.isArray(v))
-          throw new Error('not an object');
-        lines.push(v as Record<string, unknown>);
-      } catch {
-        return bulkErr(
-          'INVALID_STAGED_UPLOAD_FILE',
-          `Line ${lines.length + 1} of the JSONL file is not a JSON object.`,
-        );
-      }
-    }
-    this.progress(ctx.now, ctx.origin);
-    const running = this.ops.filter((o) => o.status === 'CREATED' || o.status === 'RUNNING').length;
-    if (running >= (ctx.version >= '2026-01' ? 5 : 1)) {
-      return bulkErr(
-        'OPERATION_IN_PROGRESS',
-        'A bulk mutation operation for this app and shop is already in progress.',
-      );
-    }
-    const op: BulkOp = {
-      n: this.ops.length + 1,
-      status: 'CREATED',
-      createdAt: ctx.now,
-      doneAt: ctx.now + this.faults.bulkMs,
-      completedAt: null,
-      doc,
-      query: args.mutation,
-      lines,
-      version: ctx.version,
-    };
-    this.ops.push(op);
-    return { bulkOperation: this.view(op, ctx.origin), userErrors: [] };
-  }
-
-  /** Moves bulk operations on with the clock; a finished one runs its lines (outside the bucket). */
-  private progress(now: number, origin: string): void {
-    for (const op of this.ops) {
-      if (op.status === 'CREATED' && now > op.createdAt) op.status = 'RUNNING';
-      if (op.status !== 'RUNNING' || now < op.doneAt) continue;
-      const ctx: Ctx = { now, version: op.version, origin };
-      const out = op.lines.map((variables, i) => {
-        const r = executeSync({
-          schema,
-          document: op.doc,
-          rootValue: this.root(ctx),
-          variableValues: variables,
-        });
-        return JSON.stringify({
-          ...(r.errors ? { errors: r.errors.map((e) => e.toJSON()) } : {}),
-          data: r.data ?? null,
-          __lineNumber: i,
-        });
-      });
-      this.results.set(op.n, `${out.join('\n')}\n`);
-      op.status = 'COMPLETED';
-      op.completedAt = now;
-    }
-  }
-
-  private view(op: BulkOp, origin: string) {
-    return {
-      id: `gid://shopify/BulkOperation/${op.n}`,
-      status: op.status,
-      type: 'MUTATION',
-      errorCode: null,
-      objectCount: op.status === 'COMPLETED' ? String(op.lines.length) : '0',
-      rootObjectCount: op.status === 'COMPLETED' ? String(op.lines.length) : '0',
-      url: op.status === 'COMPLETED' ? `${origin}/_results/${op.n}.jsonl` : null,
-      partialDataUrl: null,
-      createdAt: iso(op.createdAt),
-      completedAt: op.completedAt === null ? null : iso(op.completedAt),
-      query: op.query,
     };
   }
 }
