@@ -137,6 +137,30 @@ describe.each(FIXTURES)('$name adapter', (f) => {
     expect(probe).toMatchObject({ ok: false, code: 'credentials_invalid' });
   });
 
+  it.skipIf(!f.can.token)(
+    'asks for a new access token when the marketplace calls it expired',
+    async () => {
+      // Shopify and webhook: skipped, their credentials do not expire (no token exchange).
+      const { sim, driver, clock } = await setup(f);
+      clock.advance(3_600_000);
+      const expired = await driver.push(items(f, 1), 'exp');
+      expect(expired.refresh).toBe(true);
+      expect(expired.fatal).toEqual([]);
+      expect(expired.outcomes[0]?.status).toBe('retry');
+      expect(await driver.refreshToken()).toBeNull();
+      expect(accepted((await driver.push(items(f, 1), 'exp')).outcomes)).toBe(1);
+      expect(f.applied(sim)).toBe(1);
+    },
+  );
+
+  it('reads a 503 as a retry of every item', async () => {
+    const { sim, driver } = await setup(f);
+    sim.setFaults({ http5xxRate: 1 });
+    const { outcomes, fatal } = await driver.push(items(f, 2), 'unavailable');
+    expect(outcomes.map((o) => o.status)).toEqual(['retry', 'retry']);
+    expect(fatal).toEqual([]);
+  });
+
   it('probes a good connection without changing anything', async () => {
     const { sim, driver } = await setup(f);
     expect(f.adapter.parseProbe(await driver.send(f.adapter.buildProbe(driver.ctx())))).toEqual({
