@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { type Connection, type ConnectionContext, Server, type WSMessage } from 'partyserver';
+import { z } from 'zod';
 import type { ErrorCode } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import { SkuUpdate } from '../protocol/sku-update';
@@ -17,6 +18,7 @@ import {
   Subscription,
 } from '../protocol/stream';
 import { channelSync } from '../workers/stubs';
+import { AdmissionStore, admit, type Refusal, revoked } from './stream-hub/admission';
 import {
   type ChannelRows,
   ChannelRowsInput,
@@ -58,6 +60,7 @@ export class StreamHub extends Server<Env> {
   static override options = { hibernate: true };
 
   private readonly store: HubStore;
+  private readonly admission: AdmissionStore;
   private readonly window: number;
   private head = 0;
   private rules = new Map<string, RulesVersion[]>();
@@ -74,6 +77,7 @@ export class StreamHub extends Server<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new HubStore(drizzle(ctx.storage, { schema }));
+    this.admission = new AdmissionStore(drizzle(ctx.storage, { schema }));
     const window = Number(env.STREAM_WINDOW ?? DEFAULT_WINDOW);
     this.window = Number.isInteger(window) && window >= 8 ? window : DEFAULT_WINDOW;
     // Heartbeats are answered by the runtime: a ping never wakes a hibernating hub.
@@ -164,14 +168,47 @@ export class StreamHub extends Server<Env> {
     return this.store.ledgerLag();
   }
 
+  /**
+   * A key was revoked: close its sockets here (4001, with an error message) and refuse its
+   * sockets and tickets from now on, whatever a gateway's cache still says. Returns how many closed.
+   */
+  async revokeKey(keyId: string): Promise<number> {
+    const id = z.string().min(1).parse(keyId);
+    this.admission.revoke(id, Date.now());
+    const { error, closeCode } = revoked(id);
+    let closed = 0;
+    for (const entry of [...this.registry().values()]) {
+      if (entry.state.principal.keyId !== id) continue;
+      this.entries?.delete(entry.conn.id);
+      entry.shut(error, closeCode);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Records a stream ticket's use; false when it was used before (on any shard: this is its home). */
+  async claimTicket(nonce: string, expiresAt: number): Promise<boolean> {
+    const claim = z.object({ nonce: z.string().min(16).max(64), expiresAt: z.number().int() });
+    const c = claim.parse({ nonce, expiresAt });
+    return this.admission.claimTicket(c.nonce, c.expiresAt, Date.now());
+  }
+
   override onConnect(conn: Connection, ctx: ConnectionContext): void {
     const sub = this.subscriptionOf(ctx.request);
     if (sub === undefined) {
       conn.close(CloseCode.invalid, 'Connect through GET /v1/stream');
       return;
     }
-    if (sub.rules !== undefined) this.applyRules(sub.rules, 'subscribe');
     const { filter, principal } = sub;
+    const refusal = admit(principal, {
+      revoked: this.admission.isRevoked(principal.keyId),
+      openSockets: this.socketsOf(principal.keyId),
+    });
+    if (refusal !== undefined) {
+      this.refuse(conn, refusal);
+      return;
+    }
+    if (sub.rules !== undefined) this.applyRules(sub.rules, 'subscribe');
     // A cursor past the head comes from another life of this hub's storage: start over.
     const from = sub.from > this.head ? 0 : sub.from;
     const replay = beginReplay(
@@ -240,7 +277,12 @@ export class StreamHub extends Server<Env> {
     }
     const m = parsed.data;
     if (m.type === 'received') {
-      entry.confirm(m.count, m.cursor);
+      const lie = entry.confirm(m.count, m.cursor);
+      if (lie !== undefined) {
+        this.entries?.delete(conn.id);
+        entry.shut({ code: 'validation_failed', message: lie }, CloseCode.invalid);
+        return;
+      }
       if (entry.state.replay !== null) this.pump(entry);
       else this.keep(entry);
       return;
@@ -287,6 +329,21 @@ export class StreamHub extends Server<Env> {
 
   private get shard(): number {
     return Number(this.name);
+  }
+
+  /** Live sockets of one key on this hub. */
+  private socketsOf(keyId: string): number {
+    let open = 0;
+    for (const entry of this.registry().values()) {
+      if (entry.state.principal.keyId === keyId) open++;
+    }
+    return open;
+  }
+
+  /** Refuses a socket before it is registered: an `error` message, then the close code. */
+  private refuse(conn: Connection, { error, closeCode }: Refusal): void {
+    conn.send(JSON.stringify({ type: 'error', code: error.code, message: error.message }));
+    conn.close(closeCode, error.message.slice(0, 123));
   }
 
   private subscriptionOf(request: Request) {

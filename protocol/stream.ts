@@ -161,6 +161,8 @@ export const CloseCode = {
   slowConsumer: 4008,
   /** The hub's state changed under the socket (an upgrade): resume from your cursor. */
   restart: 4012,
+  /** The key has too many sockets open on this shard (or too many requests): retry later. */
+  rateLimited: 4029,
 } as const;
 /** A socket closed with one of these will fail the same way again: do not reconnect. */
 export const FATAL_CLOSE_CODES: readonly number[] = [

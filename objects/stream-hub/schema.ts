@@ -56,3 +56,20 @@ export const syncChannels = sqliteTable('sync_channels', {
   channel: text('channel').primaryKey(),
   registeredAt: integer('registered_at').notNull(),
 });
+
+/** Keys revoked while this hub was running or since: their sockets and tickets are refused here. */
+export const revokedKeys = sqliteTable('revoked_keys', {
+  keyId: text('key_id').primaryKey(),
+  revokedAt: integer('revoked_at').notNull(),
+});
+
+/** Stream tickets already used (a ticket opens one socket), kept until they expire. */
+export const usedTickets = sqliteTable(
+  'used_tickets',
+  {
+    nonce: text('nonce').primaryKey(),
+    /** Time (ms) the ticket expires: after it the row is deleted. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('used_tickets_expires_at').on(t.expiresAt)],
+);

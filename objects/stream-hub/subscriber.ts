@@ -1,5 +1,6 @@
 import type { Connection } from 'partyserver';
 import type { z } from 'zod';
+import type { AppError } from '../../protocol/errors';
 import { CloseCode, type ServerMessage } from '../../protocol/stream';
 import { ConnState, PAGES_IN_FLIGHT } from './connection-state';
 import { viewKey } from './view';
@@ -21,6 +22,8 @@ export class Subscriber {
     readonly state: ConnState,
     private sent: number,
     private readonly checkpointEvery: number,
+    /** Messages that may have gone out after the last checkpoint (a socket restored after a wake). */
+    private readonly uncounted = 0,
   ) {
     this.key = viewKey(state.filter);
     this.filterKey = JSON.stringify(state.filter);
@@ -31,7 +34,8 @@ export class Subscriber {
     const parsed = ConnState.safeParse(conn.state);
     if (!parsed.success) return undefined;
     const state = parsed.data;
-    return new Subscriber(conn, state, Math.max(state.sent, state.confirmed), checkpointEvery);
+    const sent = Math.max(state.sent, state.confirmed);
+    return new Subscriber(conn, state, sent, checkpointEvery, checkpointEvery);
   }
 
   /** Messages sent and not yet confirmed as consumed. */
@@ -68,12 +72,18 @@ export class Subscriber {
     return true;
   }
 
-  /** The subscriber consumed `count` messages of this socket, up to `cursor`. */
-  confirm(count: number, cursor: number): void {
-    // After a wake the in-memory count restarts from a checkpoint: never below what was read.
-    this.sent = Math.max(this.sent, count);
-    this.state.confirmed = Math.max(this.state.confirmed, count);
+  /**
+   * The subscriber consumed `count` messages of this socket, up to `cursor`. Slowness is judged
+   * from what the hub sent: a count above it is refused (the reason is returned), and a count
+   * within the checkpoint lost to a wake confirms no more than the hub knows it sent.
+   */
+  confirm(count: number, cursor: number): string | undefined {
+    if (count > this.sent + this.uncounted) {
+      return `received ${count} messages, but the hub sent ${this.sent} on this socket`;
+    }
+    this.state.confirmed = Math.max(this.state.confirmed, Math.min(count, this.sent));
     this.state.confirmedCursor = Math.max(this.state.confirmedCursor, cursor);
+    return undefined;
   }
 
   /** Records an acknowledgement; false when it does not move this socket's acked cursor. */
@@ -93,6 +103,21 @@ export class Subscriber {
     }
     try {
       this.conn.close(code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Closes the socket for good: an `error` message, then the close code (the client does not resume). */
+  shut({ code, message }: AppError, closeCode: number): void {
+    try {
+      this.conn.send(JSON.stringify({ type: 'error', code, message } satisfies Outgoing));
+    } catch {
+      // Already gone: closing below is all that is left to do.
+    }
+    try {
+      // A close reason holds 123 bytes; these messages are ASCII.
+      this.conn.close(closeCode, message.slice(0, 123));
     } catch {
       // Already closed.
     }

@@ -11,6 +11,7 @@ import { requireRole } from '../auth/policy';
 import { assertChannelsExist, assertLocationsExist } from '../catalog/exists';
 import { toApiKey } from '../catalog/rows';
 import { bearer, errorResponses, json } from '../route-docs';
+import { revokeOnEveryHub } from '../stream/revoke';
 
 /** Which scope each role takes: storefront and connector keys act for channels, warehouse keys at locations. */
 const checkScope = ({ role, channels, locations }: KeyCreate): void => {
@@ -81,13 +82,17 @@ export const keyRoutes = createApp()
       method: 'delete',
       path: '/v1/keys/{id}',
       summary: 'Revoke an API key',
-      description: 'Takes effect at once on this gateway and within 30 seconds everywhere.',
+      description:
+        "Closes the key's stream sockets on every hub (4001) before answering, and from then on " +
+        'every hub refuses its sockets and stream tickets. Over REST it is refused at once by this ' +
+        'gateway isolate and within 5 seconds by every other. 503 overloaded when a hub did not ' +
+        'confirm: the key is revoked all the same; revoke it again to close its sockets there.',
       security: bearer,
       middleware: [requireRole('admin')],
       request: { params: z.object({ id: z.string() }) },
       responses: {
         200: { description: 'The revoked key', ...json(ApiKey) },
-        ...errorResponses(401, 403, 404),
+        ...errorResponses(401, 403, 404, 503),
       },
     }),
     async (c) => {
@@ -101,6 +106,7 @@ export const keyRoutes = createApp()
       if (row === undefined)
         throw new Failure({ code: 'unknown_key', message: `Unknown API key ${id}` });
       forgetKey(id);
+      await revokeOnEveryHub(c.env, id);
       return c.json(toApiKey(row), 200);
     },
   );

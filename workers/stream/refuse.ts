@@ -6,6 +6,7 @@ const closeCodes: Partial<Record<ErrorCode, number>> = {
   forbidden: CloseCode.forbidden,
   unknown_channel: CloseCode.notFound,
   unknown_location: CloseCode.notFound,
+  rate_limited: CloseCode.rateLimited,
 };
 
 /** A close reason is at most 123 bytes of UTF-8. */
