@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { listDurableObjectIds, runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventPage, HoldView, MutationOutcome, StockView } from '../protocol/stock';
@@ -397,5 +397,18 @@ describe('expected failures', () => {
       expect([path, res.status, res.body.error.code]).toEqual([path, status, errorCode]);
     }
     expect((await api<Envelope>('/v1/skus/NOPE-404/stock')).body.error.code).toBe('unknown_sku');
+  });
+});
+
+describe('reads of a SKU not in the catalog', () => {
+  it('answers unknown_sku for its stock, events and holds without storing an object for it', async () => {
+    const ghost = `GHOST-${crypto.randomUUID().slice(0, 8)}`;
+    for (const path of ['stock', 'events', 'holds/h-1']) {
+      const res = await api<Envelope>(`/v1/skus/${ghost}/${path}`);
+      expect([path, res.status, res.body.error.code]).toEqual([path, 404, 'unknown_sku']);
+      expect(res.body.error.message).toContain(ghost);
+    }
+    const id = env.SkuStock.idFromName(ghost);
+    expect((await listDurableObjectIds(env.SkuStock)).some((i) => i.equals(id))).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { sha256Hex } from '../auth/api-key';
 import { canActForChannel } from '../auth/policy';
 import { getChannel, getLocations, invalidateCatalog } from '../catalog/cache';
 import { getKits } from '../catalog/kits';
+import { unknownSkus } from '../catalog/known-skus';
 
 /** Channels the principal may act on reservations for: null means every channel (admin). */
 export const reservationScope = (p: Principal, write: boolean): string[] | null => {
@@ -56,6 +57,26 @@ const duplicates = (request: ReservationRequest): void => {
       });
     }
     seen.set(l.sku, i);
+  });
+};
+
+/** unknown_sku naming every line whose SKU the catalog does not have; one lookup per cart. */
+const knownSkus = async (env: Env, request: ReservationRequest): Promise<void> => {
+  const unknown = new Set(
+    await unknownSkus(
+      env,
+      request.lines.map((l) => l.sku),
+    ),
+  );
+  if (unknown.size === 0) return;
+  const lines = request.lines.flatMap((l, line) =>
+    unknown.has(l.sku) ? [{ line, sku: l.sku, component: null }] : [],
+  );
+  const named = lines.map((l) => `line ${l.line} SKU ${l.sku}`).join(', ');
+  throw new Failure({
+    code: 'unknown_sku',
+    message: `Nothing held: not in the catalog: ${named}`,
+    details: { lines },
   });
 };
 
@@ -104,6 +125,7 @@ export const prepareReservation = async (
   }
   checkLineCount(request.lines.length);
   duplicates(request);
+  await knownSkus(env, request);
   let channel = await getChannel(env, request.channel);
   if (!channel) {
     invalidateCatalog();

@@ -30,6 +30,7 @@ import {
 } from '../../protocol/stock';
 import { type AppEnv, createApp } from '../app';
 import { refuseKitHold } from '../catalog/kits';
+import { assertKnownSku } from '../catalog/known-skus';
 import { parseOr, readJson } from '../parse';
 import { bearer, errorResponses, json } from '../route-docs';
 import { prepareCommand } from '../stock/prepare';
@@ -143,7 +144,9 @@ stockRoutes.openapi(
     responses: { 200: { description: 'Stock', ...json(StockView) }, ...errorResponses(401, 404) },
   }),
   async (c) => {
-    const result = await skuStock(c.env, c.req.valid('param').sku).getStock();
+    const { sku } = c.req.valid('param');
+    await assertKnownSku(c.env, sku);
+    const result = await skuStock(c.env, sku).getStock();
     if (!result.ok) throw new Failure(result.error);
     const view: StockView = result.value;
     return c.json(view, 200);
@@ -171,7 +174,9 @@ stockRoutes.openapi(
   }),
   async (c) => {
     const { after, limit } = c.req.valid('query');
-    const result = await skuStock(c.env, c.req.valid('param').sku).getEvents(after, limit);
+    const { sku } = c.req.valid('param');
+    await assertKnownSku(c.env, sku);
+    const result = await skuStock(c.env, sku).getEvents(after, limit);
     if (!result.ok) throw new Failure(result.error);
     const page: EventPage = result.value;
     return c.json(page, 200);
@@ -190,6 +195,7 @@ stockRoutes.openapi(
   }),
   async (c) => {
     const { sku, holdId } = c.req.valid('param');
+    await assertKnownSku(c.env, sku);
     const result = await skuStock(c.env, sku).getHold(holdId);
     if (!result.ok) throw new Failure(result.error);
     return c.json(result.value, 200);

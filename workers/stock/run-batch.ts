@@ -3,6 +3,7 @@ import { Failure } from '../../protocol/errors';
 import { type Command, type LineOutcome, MAX_COMMANDS_PER_CALL } from '../../protocol/stock';
 import type { AppEnv } from '../app';
 import { refuseKitHold } from '../catalog/kits';
+import { unknownSkus } from '../catalog/known-skus';
 import { mapLimited } from '../concurrency';
 import { skuStock } from '../stubs';
 import type { Scope } from './authorize';
@@ -14,7 +15,10 @@ type Item = { index: number; command: Command; key?: string };
 /** SKU objects called at once; each SKU's lines go in calls of MAX_COMMANDS_PER_CALL, in order. */
 const PARALLEL_SKUS = 32;
 
-/** Checks every line, then applies each SKU's lines in order on its object, SKUs in parallel. */
+/**
+ * Checks every line (and every SKU against the catalog), then applies each SKU's lines in order
+ * on its object, SKUs in parallel.
+ */
 export const runBatch = async (c: Context<AppEnv>, lines: readonly Line[], batchKey?: string) => {
   const principal = c.get('principal');
   const bySku = new Map<string, Item[]>();
@@ -43,6 +47,19 @@ export const runBatch = async (c: Context<AppEnv>, lines: readonly Line[], batch
       ...(lineKey !== undefined && { key: lineKey }),
     });
     bySku.set(sku, items);
+  }
+
+  // One catalog lookup for the whole batch, before any line reaches an object.
+  const unknown = new Set(await unknownSkus(c.env, bySku.keys()));
+  const first = lines.findIndex((l) => unknown.has(l.sku));
+  if (first !== -1) {
+    const sku = lines[first]?.sku ?? '';
+    const more = unknown.size > 1 ? ` (and ${unknown.size - 1} more unknown SKUs)` : '';
+    throw new Failure({
+      code: 'unknown_sku',
+      message: `Line ${first} (SKU ${sku}): SKU ${sku} is not in the catalog${more}`,
+      details: { line: first, sku, skus: [...unknown] },
+    });
   }
 
   const results: ({ index: number; sku: string } & LineOutcome)[] = new Array(lines.length);
