@@ -118,10 +118,36 @@ export const movements = sqliteTable(
     totals: text('totals').notNull(),
     recordedAt: text('recorded_at').notNull().default(nowIso),
   },
+  // Every filter of GET /v1/movements is answered from one of these, in page order: `(col, id)`
+  // for recording order, `(col, at)` (SQLite appends the id) for a time window in event-time order.
   (t) => [
     uniqueIndex('movements_sku_seq').on(t.sku, t.seq),
     index('movements_at').on(t.at),
     index('movements_ref').on(t.ref),
+    index('movements_sku_id').on(t.sku, t.id),
+    index('movements_sku_at').on(t.sku, t.at),
+    index('movements_actor_id').on(t.actor, t.id),
+    index('movements_actor_at').on(t.actor, t.at),
+    index('movements_type_id').on(t.type, t.id),
+    index('movements_reason_id').on(t.reason, t.id),
+  ],
+);
+
+/**
+ * The movements that touched each location, in recording and in event-time order: what a
+ * location filter or a warehouse key's scope reads. Derived, never written by the Worker: a
+ * trigger on `movements` fills it from each row's deltas (migration 0003).
+ */
+export const locationMovements = sqliteTable(
+  'location_movements',
+  {
+    location: text('location').notNull(),
+    movementId: integer('movement_id').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('location_movements_location_id').on(t.location, t.movementId),
+    index('location_movements_location_at').on(t.location, t.at, t.movementId),
   ],
 );
 

@@ -15,17 +15,27 @@ export const MovementFilter = z.strictObject({
   reason: ReasonCode.optional(),
   ref: z.string().min(1).max(128).optional(),
   actor: z.string().min(1).max(64).optional(),
-  /** ISO time: movements at or after it. */
+  /** ISO time: movements at or after it. A time window pages in event-time order (`at`, then id). */
   from: z.iso.datetime().optional(),
   /** ISO time: movements before it. */
   to: z.iso.datetime().optional(),
 });
 export type MovementFilter = z.infer<typeof MovementFilter>;
 
+/** The `next` of the previous page, with the same filters. */
+const Cursor = z.coerce.number().int().min(0).optional();
+
 export const MovementQuery = MovementFilter.extend({
-  /** The `next` of the previous page. */
-  cursor: z.coerce.number().int().min(0).optional(),
+  cursor: Cursor,
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Most movements one CSV export request carries; its `Link: <…>; rel="next"` continues it. */
+export const MAX_EXPORT_MOVEMENTS = 10_000;
+
+export const MovementExportQuery = MovementFilter.extend({
+  cursor: Cursor,
+  limit: z.coerce.number().int().min(1).max(MAX_EXPORT_MOVEMENTS).default(MAX_EXPORT_MOVEMENTS),
 });
 
 export const MovementPage = z.object({

@@ -100,10 +100,10 @@ describe('the ledger', () => {
     expect(outage.state.refused).toBeGreaterThan(0);
     expect((await ledgerLog(code)).map((e) => e.seq)).toEqual([1]);
     await stubOf(code).published();
+    // Fresh: the keyed ledger view is otherwise shared for a few seconds per isolate.
     const health = (
       await api<{ status: string; ledger: { unflushedEvents: number; oldestUnflushedAt: string } }>(
-        '/v1/health',
-        { key: null },
+        '/v1/health/ledger?fresh=true',
       )
     ).body;
     expect(health.ledger.unflushedEvents).toBeGreaterThanOrEqual(6);
@@ -124,8 +124,9 @@ describe('the ledger', () => {
     expect((await ledgerLog(code)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await reconcileReport([code])).toMatchObject({ lag: { skus: 0 }, drift: { skus: 0 } });
     await stubOf(code).published();
-    const after = (await api<{ ledger: { unflushedEvents: number } }>('/v1/health', { key: null }))
-      .body;
+    const after = (
+      await api<{ ledger: { unflushedEvents: number } }>('/v1/health/ledger?fresh=true')
+    ).body;
     expect(after.ledger.unflushedEvents).toBe(health.ledger.unflushedEvents - 6);
   });
 
@@ -159,7 +160,46 @@ describe('the ledger', () => {
       .bind(code)
       .first('n');
     expect(lines).toBe(2);
+    const indexed = await env.DB.prepare(
+      'SELECT count(*) AS n FROM location_movements WHERE movement_id IN (SELECT id FROM movements WHERE sku = ?)',
+    )
+      .bind(code)
+      .first('n');
+    expect(indexed).toBe(2);
     expect((await reconcileReport([code])).drift.skus).toBe(0);
+  });
+
+  it('indexes each location a movement touched once, and the migration indexes older movements', async () => {
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: cat.a, quantity: 5 });
+    await post(`/v1/skus/${code}/transfers`, { from: cat.a, to: cat.b, quantity: 2 });
+    await flush([code]);
+    const index = async () =>
+      (
+        await env.DB.prepare(
+          'SELECT m.seq, lm.location, lm.at = m.at AS same FROM location_movements lm JOIN movements m ON m.id = lm.movement_id WHERE m.sku = ? ORDER BY m.seq, lm.location',
+        )
+          .bind(code)
+          .all()
+      ).results;
+    const expected = [
+      { seq: 1, location: cat.a, same: 1 },
+      { seq: 2, location: cat.a, same: 1 },
+      { seq: 2, location: cat.b, same: 1 },
+    ].sort((x, y) => x.seq - y.seq || (x.location < y.location ? -1 : 1));
+    expect(await index()).toEqual(expected);
+    // Movements recorded before the index existed: the migration's backfill indexes them.
+    await env.DB.prepare(
+      'DELETE FROM location_movements WHERE movement_id IN (SELECT id FROM movements WHERE sku = ?)',
+    )
+      .bind(code)
+      .run();
+    const backfill = (env.TEST_MIGRATIONS ?? [])
+      .find((m) => m.name.startsWith('0003_'))
+      ?.queries.find((q) => q.startsWith('INSERT OR IGNORE INTO `location_movements`'));
+    expect(backfill).toBeDefined();
+    await env.DB.prepare(backfill ?? '').run();
+    expect(await index()).toEqual(expected);
   });
 
   it('reports drift when the ledger and the counter disagree', async () => {

@@ -68,4 +68,44 @@ describe('the CSV export', () => {
     expect(csv.status).toBe(200);
     expect(refsOf(csv.body)).toEqual([...hostile.map((ref) => `'${ref}`), 'PO-1']);
   });
+
+  it('sends at most `limit` movements a request and links the next part until the end', async () => {
+    const code = await sku();
+    for (let i = 1; i <= 5; i++) {
+      await post(`/v1/skus/${code}/receive`, { location: cat.a, quantity: i, ref: `PO-${i}` });
+    }
+    await flush(code);
+    const refs: string[][] = [];
+    let path: string | undefined = `/v1/movements.csv?sku=${code}&limit=2`;
+    while (path !== undefined) {
+      const res: { status: number; body: string; headers: Headers } = await api<string>(path);
+      expect(res.status).toBe(200);
+      refs.push(refsOf(res.body));
+      const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+      path = next;
+      expect(refs.length).toBeLessThan(5);
+    }
+    expect(refs).toEqual([['PO-1', 'PO-2'], ['PO-3', 'PO-4'], ['PO-5']]);
+  });
+
+  it('continues a time window in event-time order from the cursor it links', async () => {
+    const code = await sku();
+    const from = new Date(Date.now() - 60_000).toISOString();
+    for (let i = 1; i <= 3; i++) {
+      await post(`/v1/skus/${code}/receive`, { location: cat.a, quantity: i, ref: `W-${i}` });
+    }
+    await flush(code);
+    const first = await api<string>(`/v1/movements.csv?sku=${code}&from=${from}&limit=2`);
+    expect(refsOf(first.body)).toEqual(['W-1', 'W-2']);
+    const next = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1] ?? '';
+    expect(next).toContain(`from=${encodeURIComponent(from)}`);
+    const rest = await api<string>(next);
+    expect(refsOf(rest.body)).toEqual(['W-3']);
+    expect(rest.headers.get('link')).toBeNull();
+  });
+
+  it('refuses a limit above the most one request may carry', async () => {
+    const res = await api<{ error: { code: string } }>('/v1/movements.csv?limit=10001');
+    expect([res.status, res.body.error.code]).toEqual([400, 'validation_failed']);
+  });
 });

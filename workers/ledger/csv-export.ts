@@ -1,9 +1,10 @@
-import type { Movement, MovementFilter } from '../../protocol/ledger';
+import { ok, type Result } from '../../protocol/errors';
+import type { Movement } from '../../protocol/ledger';
 import { LEVEL_FIELDS } from '../../protocol/stock';
 import { queryMovements } from './movements';
+import type { LedgerQuery } from './scope';
 
-/** Rows one export may carry; narrow the filter (time range) for more. */
-export const MAX_EXPORT_ROWS = 100_000;
+/** Movements read from D1 at a time. */
 const PAGE = 1000;
 
 const HEADER = [
@@ -54,33 +55,27 @@ const lines = (m: Movement): string[] =>
       .join(',');
   });
 
-/** Streams the filtered ledger as CSV, page by page, up to MAX_EXPORT_ROWS movements. */
-export const exportCsv = (env: Env, filter: MovementFilter): ReadableStream<Uint8Array> => {
-  const encoder = new TextEncoder();
-  let cursor: number | undefined;
+/**
+ * Up to `limit` movements of the scoped ledger as CSV, read a page at a time, and the cursor to
+ * continue from (null at the end). Bounded so one request never reads the whole ledger. The CSV
+ * has no idempotency key or hold id column, so every role gets the same lines for its scope.
+ */
+export const exportCsv = async (
+  env: Env,
+  query: LedgerQuery,
+  cursor: number | undefined,
+  limit: number,
+): Promise<Result<{ csv: string; next: number | null }>> => {
+  const out = [`${HEADER.join(',')}\r\n`];
+  let at = cursor;
   let sent = 0;
-  let started = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue(encoder.encode(`${HEADER.join(',')}\r\n`));
-        return;
-      }
-      const page = await queryMovements(
-        env,
-        filter,
-        cursor,
-        Math.min(PAGE, MAX_EXPORT_ROWS - sent),
-      );
-      const text = page.items
-        .flatMap(lines)
-        .map((l) => `${l}\r\n`)
-        .join('');
-      if (text) controller.enqueue(encoder.encode(text));
-      sent += page.items.length;
-      cursor = page.next ?? undefined;
-      if (page.next === null || sent >= MAX_EXPORT_ROWS) controller.close();
-    },
-  });
+  for (;;) {
+    const page = await queryMovements(env, query, at, Math.min(PAGE, limit - sent));
+    if (!page.ok) return page;
+    const { items, next } = page.value;
+    for (const line of items.flatMap(lines)) out.push(`${line}\r\n`);
+    sent += items.length;
+    at = next ?? undefined;
+    if (next === null || sent >= limit) return ok({ csv: out.join(''), next });
+  }
 };

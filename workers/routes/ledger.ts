@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { unwrap } from '../../protocol/errors';
 import {
   HistoryPage,
-  MovementFilter,
+  MAX_EXPORT_MOVEMENTS,
+  MovementExportQuery,
   MovementPage,
   MovementQuery,
   ReconcileReport,
@@ -10,9 +12,10 @@ import { SkuCode } from '../../protocol/stock';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { assertSkuExists } from '../catalog/exists';
-import { exportCsv, MAX_EXPORT_ROWS } from '../ledger/csv-export';
+import { exportCsv } from '../ledger/csv-export';
 import { queryMovements, skuHistory } from '../ledger/movements';
 import { reconcile } from '../ledger/reconcile';
+import { ledgerQuery } from '../ledger/scope';
 import { bearer, errorResponses, json } from '../route-docs';
 
 export const ledgerRoutes = createApp();
@@ -21,7 +24,8 @@ ledgerRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/v1/movements',
-    summary: 'The movement ledger, filtered, in recording order, paged by cursor',
+    summary:
+      'The movement ledger, filtered, in recording order (a time window: event-time order), paged by cursor',
     tags: ['ledger'],
     security: bearer,
     request: { query: MovementQuery },
@@ -32,7 +36,9 @@ ledgerRoutes.openapi(
   }),
   async (c) => {
     const { cursor, limit, ...filter } = c.req.valid('query');
-    const page: MovementPage = await queryMovements(c.env, filter, cursor, limit);
+    const page: MovementPage = unwrap(
+      await queryMovements(c.env, ledgerQuery(filter), cursor, limit),
+    );
     return c.json(page, 200);
   },
 );
@@ -41,22 +47,39 @@ ledgerRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/v1/movements.csv',
-    summary: `The filtered ledger as CSV, one line per location moved (at most ${MAX_EXPORT_ROWS} movements)`,
+    summary: `The filtered ledger as CSV, one line per location moved, at most ${MAX_EXPORT_MOVEMENTS} movements a request`,
+    description: `When more movements match than \`limit\` (at most ${MAX_EXPORT_MOVEMENTS}), the \`Link\` header names the request that continues the export (\`rel="next"\`); without it the export is complete.`,
     tags: ['ledger'],
     security: bearer,
-    request: { query: MovementFilter },
+    request: { query: MovementExportQuery },
     responses: {
-      200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+      200: {
+        description: 'CSV',
+        headers: z.object({
+          link: z
+            .string()
+            .optional()
+            .openapi({ description: '`<…&cursor=N>; rel="next"` while more movements match' }),
+        }),
+        content: { 'text/csv': { schema: z.string() } },
+      },
       ...errorResponses(400, 401),
     },
   }),
-  (c) =>
-    new Response(exportCsv(c.env, c.req.valid('query')), {
-      headers: {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': 'attachment; filename="stockmesh-movements.csv"',
-      },
-    }),
+  async (c) => {
+    const { cursor, limit, ...filter } = c.req.valid('query');
+    const { csv, next } = unwrap(await exportCsv(c.env, ledgerQuery(filter), cursor, limit));
+    const headers: Record<string, string> = {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="stockmesh-movements.csv"',
+    };
+    if (next !== null) {
+      const url = new URL(c.req.url);
+      url.searchParams.set('cursor', String(next));
+      headers.link = `<${url.pathname}${url.search}>; rel="next"`;
+    }
+    return new Response(csv, { headers });
+  },
 );
 
 ledgerRoutes.openapi(
