@@ -8,19 +8,25 @@ import { toChannel, toLocation } from './rows';
 // once; other isolates see it within TTL_MS. Only resolved values are kept: a promise made in one
 // request must not be awaited by another.
 const TTL_MS = 5_000;
+/**
+ * A request naming a code the cache lacks may re-read that table (the code may have been made
+ * in another isolate a moment ago), at most this often per isolate: requests full of made-up
+ * codes must not turn into one D1 query each, nor cost other requests their cached catalog.
+ */
+const MISS_REFRESH_MS = 1_000;
 
 type Snapshot<T> = { byCode: Map<string, T>; expiresAt: number };
+type Kind = 'locations' | 'channels';
 
 let generation = 0;
 let locationSnapshot: Snapshot<Location> | undefined;
 let channelSnapshot: Snapshot<Channel> | undefined;
+const nextMissRefresh: Record<Kind, number> = { locations: 0, channels: 0 };
 
 const fresh = <T>(s: Snapshot<T> | undefined): s is Snapshot<T> =>
   s !== undefined && s.expiresAt > Date.now();
 
-/** Every location by code (shared: do not mutate). */
-export const getLocations = async (env: Env): Promise<Map<string, Location>> => {
-  if (fresh(locationSnapshot)) return locationSnapshot.byCode;
+const readLocations = async (env: Env): Promise<Map<string, Location>> => {
   const seen = generation;
   const rows = await catalogDb(env).select().from(locations).orderBy(locations.code);
   const byCode = new Map(rows.map((row) => [row.code, toLocation(row)]));
@@ -29,13 +35,7 @@ export const getLocations = async (env: Env): Promise<Map<string, Location>> => 
   return byCode;
 };
 
-/** One location, or undefined when no such location exists. */
-export const getLocation = async (env: Env, code: string): Promise<Location | undefined> =>
-  (await getLocations(env)).get(code);
-
-/** Every channel by code (shared: do not mutate). */
-export const getChannels = async (env: Env): Promise<Map<string, Channel>> => {
-  if (fresh(channelSnapshot)) return channelSnapshot.byCode;
+const readChannels = async (env: Env): Promise<Map<string, Channel>> => {
   const seen = generation;
   const rows = await catalogDb(env).select().from(channels).orderBy(channels.code);
   const byCode = new Map(rows.map((row) => [row.code, toChannel(row)]));
@@ -43,9 +43,33 @@ export const getChannels = async (env: Env): Promise<Map<string, Channel>> => {
   return byCode;
 };
 
+/** Every location by code (shared: do not mutate). */
+export const getLocations = async (env: Env): Promise<Map<string, Location>> =>
+  fresh(locationSnapshot) ? locationSnapshot.byCode : readLocations(env);
+
+/** One location, or undefined when no such location exists. */
+export const getLocation = async (env: Env, code: string): Promise<Location | undefined> =>
+  (await getLocations(env)).get(code);
+
+/** Every channel by code (shared: do not mutate). */
+export const getChannels = async (env: Env): Promise<Map<string, Channel>> =>
+  fresh(channelSnapshot) ? channelSnapshot.byCode : readChannels(env);
+
 /** One channel with its rules, or undefined when no such channel exists. */
 export const getChannel = async (env: Env, code: string): Promise<Channel | undefined> =>
   (await getChannels(env)).get(code);
+
+/**
+ * After a lookup missed: re-reads that table unless this isolate did so within MISS_REFRESH_MS.
+ * The snapshot in use keeps serving other requests meanwhile. Answers whether it re-read.
+ */
+export const refreshAfterMiss = async (env: Env, kind: Kind): Promise<boolean> => {
+  const now = Date.now();
+  if (now < nextMissRefresh[kind]) return false;
+  nextMissRefresh[kind] = now + MISS_REFRESH_MS;
+  await (kind === 'locations' ? readLocations(env) : readChannels(env));
+  return true;
+};
 
 /** Drops the cached locations and channels; call after every write to either. */
 export const invalidateCatalog = (): void => {

@@ -10,7 +10,7 @@ import {
 import { MAX_QUANTITY } from '../../protocol/stock';
 import { sha256Hex } from '../auth/api-key';
 import { canActForChannel } from '../auth/policy';
-import { getChannel, getLocations, invalidateCatalog } from '../catalog/cache';
+import { getChannel, getLocations, refreshAfterMiss } from '../catalog/cache';
 import { getKits } from '../catalog/kits';
 import { unknownSkus } from '../catalog/known-skus';
 
@@ -127,8 +127,7 @@ export const prepareReservation = async (
   duplicates(request);
   await knownSkus(env, request);
   let channel = await getChannel(env, request.channel);
-  if (!channel) {
-    invalidateCatalog();
+  if (!channel && (await refreshAfterMiss(env, 'channels'))) {
     channel = await getChannel(env, request.channel);
   }
   if (!channel) {

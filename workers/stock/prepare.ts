@@ -2,7 +2,7 @@ import { refuseCheckoutNamespace } from '../../objects/sku-stock/checkout-namesp
 import type { Principal } from '../../protocol/auth';
 import { Failure } from '../../protocol/errors';
 import type { Command } from '../../protocol/stock';
-import { getChannel, getLocations, invalidateCatalog } from '../catalog/cache';
+import { getChannel, getLocations, refreshAfterMiss } from '../catalog/cache';
 import { authorizeCommand, namedLocations, type Scope } from './authorize';
 
 const missingFrom = async (env: Env, codes: readonly string[]): Promise<string[]> => {
@@ -11,18 +11,19 @@ const missingFrom = async (env: Env, codes: readonly string[]): Promise<string[]
   return codes.filter((c) => !known.has(c));
 };
 
-/** Location codes that are not in the catalog; a miss re-reads D1 once, in case one was just made. */
+/**
+ * Location codes that are not in the catalog; a miss may re-read D1 (rate-limited), in case the
+ * location was just made in another isolate.
+ */
 export const unknownLocations = async (env: Env, codes: readonly string[]): Promise<string[]> => {
   const missing = await missingFrom(env, codes);
-  if (missing.length === 0) return missing;
-  invalidateCatalog();
+  if (missing.length === 0 || !(await refreshAfterMiss(env, 'locations'))) return missing;
   return missingFrom(env, missing);
 };
 
 const resolveChannel = async (env: Env, code: string) => {
   const channel = await getChannel(env, code);
-  if (channel) return channel;
-  invalidateCatalog();
+  if (channel || !(await refreshAfterMiss(env, 'channels'))) return channel;
   return getChannel(env, code);
 };
 
