@@ -21,7 +21,7 @@ export type ReserveResult = Result<ReservationView> & { replayed?: boolean };
 /**
  * One cart (name = reservation id): holds every line on its SkuStock or none, and commits,
  * extends, releases and expires them together. Each step of the saga is saved before its calls
- * go out; the alarm resumes a step the object did not finish (DESIGN.md §3).
+ * go out; the alarm resumes a step the object did not finish.
  */
 export class Checkout extends DurableObject<Env> {
   private readonly store: CartStore;
@@ -158,7 +158,13 @@ export class Checkout extends DurableObject<Env> {
       const c = this.cart;
       // Try again a little later rather than at once: the SKU that did not answer may be down.
       if (c?.op) this.save({ ...c, op: { ...c.op, resumeAt: Date.now() + RESUME_DELAY_MS } });
-      return err('overloaded', e.message);
+      // What failed goes to the logs only: a message from another layer may name internals.
+      console.error(e.message, e.cause);
+      const id = c?.input.reservationId ?? 'this reservation';
+      return err(
+        'overloaded',
+        `Reservation ${id}: its stock could not be reached; it is finished or undone automatically within seconds, so retry shortly`,
+      );
     }
   }
 

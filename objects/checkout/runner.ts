@@ -32,7 +32,10 @@ export type Ports = {
   call: (calls: readonly StockCall[], actor: string) => Promise<CallResult[]>;
 };
 
-/** A SkuStock could not be reached: the op stays in flight and the alarm resumes it. */
+/**
+ * A SkuStock could not be reached: the op stays in flight and the alarm resumes it. What failed
+ * is the `cause`, for the logs.
+ */
 export class Unsettled extends Error {
   override readonly name = 'Unsettled';
 }
@@ -72,7 +75,8 @@ const plan = async (cart: Cart, op: Op, ports: Ports): Promise<Cart> => {
   const skus = [...new Set(items.map((i) => i.sku))];
   const views = await ports.readStock(skus).catch((e: unknown) => {
     throw new Unsettled(
-      `Reservation ${cart.input.reservationId}: could not read stock (${e instanceof Error ? e.message : String(e)}); the cart's alarm will try again`,
+      `Reservation ${cart.input.reservationId}: could not read stock; the cart's alarm will try again`,
+      { cause: e },
     );
   });
   const stock = new Map<string, StockAt>();
