@@ -2,8 +2,9 @@ import { createExecutionContext, runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MovementPage } from '../../protocol/ledger';
+import { keyIdOf } from '../../workers/auth/api-key';
 import worker from '../../workers/index';
-import { ADMIN_KEY, api } from '../support/client';
+import { ADMIN_KEY, api, createKey } from '../support/client';
 import { type Catalog, catalog, post, sku } from '../support/fixtures';
 
 // Every filter combination /v1/movements and /v1/movements.csv accept must be answered from an
@@ -136,6 +137,33 @@ const audit = async (paths: string[], key: string) => {
 
 const clean = { count: 0, examples: [] };
 
+type Scoped = { key: string; filters: Record<string, string> };
+
+// Connector keys are scoped like storefront keys, and viewer keys like admin keys.
+const SCOPED: [label: string, make: (cat: Catalog) => Promise<Scoped>][] = [
+  [
+    'a warehouse key at one location',
+    async (cat) => ({
+      key: await createKey('warehouse', { locations: [cat.a] }),
+      filters: { location: cat.a },
+    }),
+  ],
+  [
+    'a warehouse key at two locations',
+    async (cat) => ({
+      key: await createKey('warehouse', { locations: [cat.a, cat.b] }),
+      filters: { location: cat.b },
+    }),
+  ],
+  [
+    'a storefront key',
+    async (cat) => {
+      const key = await createKey('storefront', { channels: [cat.channel] });
+      return { key, filters: { actor: keyIdOf(key) ?? '' } };
+    },
+  ],
+];
+
 let cat: Catalog;
 /** A movement in the ledger: a cursor in event-time order must name one. */
 let cursor: number;
@@ -173,6 +201,19 @@ describe('the ledger queries', () => {
     expect(explained).toBeGreaterThanOrEqual(paths.length);
     expect(found).toEqual(clean);
   });
+
+  for (const [label, make] of SCOPED) {
+    it(`answer every filter combination ${label} may send from an index`, async () => {
+      const { key, filters } = await make(cat);
+      const paths = combinations(filters).flatMap((q) => [
+        `/v1/movements?${q}`,
+        `/v1/movements?${q}${q ? '&' : ''}cursor=${cursor}`,
+      ]);
+      const { explained, ...found } = await audit(paths, key);
+      expect(explained).toBeGreaterThanOrEqual(paths.length);
+      expect(found).toEqual(clean);
+    });
+  }
 
   it('read about as many rows for a page deep in a window or a location as the page returns', async () => {
     const code = await sku();

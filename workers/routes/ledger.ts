@@ -15,10 +15,13 @@ import { assertSkuExists } from '../catalog/exists';
 import { exportCsv } from '../ledger/csv-export';
 import { queryMovements, skuHistory } from '../ledger/movements';
 import { reconcile } from '../ledger/reconcile';
-import { ledgerQuery } from '../ledger/scope';
+import { scopeQuery, visibleTo } from '../ledger/scope';
 import { bearer, errorResponses, json } from '../route-docs';
 
 export const ledgerRoutes = createApp();
+
+const SCOPE_DOC =
+  'An admin or viewer key reads the whole ledger, a warehouse key the movements at its locations, a storefront or connector key the movements it made; only an admin sees idempotency keys and the hold ids of carts.';
 
 ledgerRoutes.openapi(
   createRoute({
@@ -26,20 +29,22 @@ ledgerRoutes.openapi(
     path: '/v1/movements',
     summary:
       'The movement ledger, filtered, in recording order (a time window: event-time order), paged by cursor',
+    description: SCOPE_DOC,
     tags: ['ledger'],
     security: bearer,
     request: { query: MovementQuery },
     responses: {
       200: { description: 'Movements', ...json(MovementPage) },
-      ...errorResponses(400, 401),
+      ...errorResponses(400, 401, 403),
     },
   }),
   async (c) => {
     const { cursor, limit, ...filter } = c.req.valid('query');
-    const page: MovementPage = unwrap(
-      await queryMovements(c.env, ledgerQuery(filter), cursor, limit),
-    );
-    return c.json(page, 200);
+    const principal = c.get('principal');
+    const query = unwrap(scopeQuery(principal, filter));
+    const page = unwrap(await queryMovements(c.env, query, cursor, limit));
+    const body: MovementPage = { ...page, items: page.items.map(visibleTo(principal)) };
+    return c.json(body, 200);
   },
 );
 
@@ -48,7 +53,7 @@ ledgerRoutes.openapi(
     method: 'get',
     path: '/v1/movements.csv',
     summary: `The filtered ledger as CSV, one line per location moved, at most ${MAX_EXPORT_MOVEMENTS} movements a request`,
-    description: `When more movements match than \`limit\` (at most ${MAX_EXPORT_MOVEMENTS}), the \`Link\` header names the request that continues the export (\`rel="next"\`); without it the export is complete.`,
+    description: `${SCOPE_DOC} When more movements match than \`limit\` (at most ${MAX_EXPORT_MOVEMENTS}), the \`Link\` header names the request that continues the export (\`rel="next"\`); without it the export is complete.`,
     tags: ['ledger'],
     security: bearer,
     request: { query: MovementExportQuery },
@@ -63,12 +68,13 @@ ledgerRoutes.openapi(
         }),
         content: { 'text/csv': { schema: z.string() } },
       },
-      ...errorResponses(400, 401),
+      ...errorResponses(400, 401, 403),
     },
   }),
   async (c) => {
     const { cursor, limit, ...filter } = c.req.valid('query');
-    const { csv, next } = unwrap(await exportCsv(c.env, ledgerQuery(filter), cursor, limit));
+    const query = unwrap(scopeQuery(c.get('principal'), filter));
+    const { csv, next } = unwrap(await exportCsv(c.env, query, cursor, limit));
     const headers: Record<string, string> = {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': 'attachment; filename="stockmesh-movements.csv"',
@@ -104,10 +110,14 @@ ledgerRoutes.openapi(
   async (c) => {
     const { after, limit } = c.req.valid('query');
     const { sku } = c.req.valid('param');
-    const page: HistoryPage = await skuHistory(c.env, sku, after, limit);
+    const principal = c.get('principal');
+    const { locations, actor } = unwrap(scopeQuery(principal, {}));
+    const scope = { ...(locations && { locations }), ...(actor && { actor }) };
+    const page = await skuHistory(c.env, sku, after, limit, scope);
+    const body: HistoryPage = { ...page, items: page.items.map(visibleTo(principal)) };
     // Only the catalog's SKUs have ledger rows, so only an empty page needs the catalog's word.
     if (page.items.length === 0) await assertSkuExists(c.env, sku);
-    return c.json(page, 200);
+    return c.json(body, 200);
   },
 );
 
