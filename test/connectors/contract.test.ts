@@ -194,6 +194,21 @@ describe.each(FIXTURES)('$name adapter', (f) => {
     },
   );
 
+  it.skipIf(!f.can.bulk)(
+    'bulk path: survives 5xx bursts and garbage answers on the way',
+    async () => {
+      // Webhook: skipped, it has no bulk path.
+      const { sim, driver } = await setup(f);
+      sim.setFaults({ http5xxRate: 0.3, garbageRate: 0.1 });
+      const batch = items(f, 600, (i) => i % 9);
+      const done = await driver.bulk(batch, 'bulk-faults');
+      if (done.kind !== 'done')
+        throw new Error(`bulk ended ${done.kind}: ${'message' in done ? done.message : ''}`);
+      expect(accepted(done.items)).toBe(600);
+      expect(f.applied(sim)).toBe(600);
+    },
+  );
+
   it('goes through the MARKETPLACES binding at the marketplace real address', async () => {
     if (!env.MARKETPLACES) throw new Error('vitest.config.ts binds MARKETPLACES to the simulators');
     const account = f.name === 'amazon' ? `A2BIND${Date.now() % 1_000_000}` : `bind-${Date.now()}`;

@@ -155,6 +155,14 @@ export const amazonFeeds: BulkPath<AmazonSettings, AmazonCredentials> = {
     const now = ctx.now;
     // The report's presigned URL is not rebuilt: a failed download asks for the document again.
     const again: State = s.phase === 'report' ? { ...s, phase: 'result-document' } : s;
+    // Presigned document URLs answer 403 once they lapse: ask for a fresh one, no token involved.
+    if ((s.phase === 'upload' || s.phase === 'report') && res.status >= 400 && res.status < 500) {
+      return send(
+        { ...s, phase: s.phase === 'upload' ? 'document' : 'result-document' },
+        ctx,
+        now + POLL_MS,
+      );
+    }
     if (tokenExpired(res)) return send(again, ctx, null, true);
     if (res.status === 401 || res.status === 403) {
       return {
