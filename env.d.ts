@@ -22,6 +22,11 @@ declare global {
       STREAM_WINDOW?: string;
       /** Bootstrap admin key: a secret in production, a dev default in .dev.vars locally. */
       ADMIN_KEY?: string;
+      /**
+       * Encrypts connector credentials (ChannelSync): a secret of 32 characters or more in
+       * production, a dev value in .dev.vars locally. Without it connections cannot be made.
+       */
+      CONNECTOR_SECRET?: string;
       /** Requests per key (wrangler.toml [[ratelimits]]); absent: not limited (the bench Worker). */
       KEY_RATE_LIMIT?: RateLimit;
       /** Failed authentications per client address; absent: not limited. */

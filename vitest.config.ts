@@ -36,6 +36,8 @@ export default defineConfig(async () => {
             ADMIN_KEY: 'test-admin-key',
             // A small stream window, so the slow-consumer test needs few messages.
             STREAM_WINDOW: '40',
+            // Encrypts connector credentials (a Worker secret in production, .dev.vars locally).
+            CONNECTOR_SECRET: 'test-connector-secret-0123456789abcdef',
           },
           serviceBindings: { MARKETPLACES: 'marketplaces' },
           workers: [

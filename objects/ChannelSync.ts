@@ -1,13 +1,510 @@
 import { DurableObject } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import { z } from 'zod';
+import { SkuCode } from '../protocol/catalog';
+import {
+  type Connection,
+  ConnectionKind,
+  ConnectionPatch,
+  ConnectionPut,
+  type ConnectionTest,
+  type Mapping,
+  type MappingImportResult,
+  type MappingLine,
+  MappingListQuery,
+  type MappingPage,
+  type SyncStatus,
+} from '../protocol/connections';
+import { err, ok, type Result } from '../protocol/errors';
+import type { ListingRules } from '../protocol/stream';
+import { getChannel } from '../workers/catalog/cache';
+import { listingRules } from '../workers/stream/rules';
+import { streamHub } from '../workers/stubs';
+import type { AnyAdapter, HttpRequest, HttpResponse } from './channel-sync/adapter';
+import {
+  connectionView,
+  credentialFields,
+  mergeSettings,
+  startsOver,
+  stateOf,
+} from './channel-sync/connection';
+import { channelKey, open, seal } from './channel-sync/crypto';
+import { type Session, SyncEngine } from './channel-sync/engine';
+import { sendRequest } from './channel-sync/http';
+import { invalid } from './channel-sync/issues';
+import { validateMappings } from './channel-sync/mappings';
+import migrations from './channel-sync/migrations/migrations.js';
+import { adapterOf, testSenderOf } from './channel-sync/registry';
+import * as schema from './channel-sync/schema';
+import { makeSession } from './channel-sync/session';
+import { statusView } from './channel-sync/status';
+import { type ConnectionRow, SyncStore } from './channel-sync/store';
+import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 import type { PokeAnswer } from './stream-hub/sync-pokes';
 
+/** The sync's work: pokes, pushes, bulk steps; set to when the engine next has something to do. */
+const SYNC = 'sync';
+/** A slow read of every hub, making up for pokes lost while a hub or this object was down. */
+const POLL = 'poll';
+const POLL_MS = 60_000;
+/** Timers the alarm awaits work for: dying mid-run leaves them set this far ahead, to redo it. */
+const LEASE_MS = 30_000;
+/** The channel's listing rules are read from the catalog at most this often. */
+const LISTING_TTL_MS = 30_000;
+
+const SkuList = z.array(SkuCode).max(20_000);
+const Lines = z.array(
+  z.object({ line: z.number().int(), sku: SkuCode, fields: z.record(z.string(), z.unknown()) }),
+);
+
+const notConnected = (channel: string) =>
+  err(
+    'not_connected',
+    `Channel ${channel} has no connection: PUT /v1/channels/${channel}/connection`,
+    {
+      channel,
+    },
+  );
+const notConfigured = () =>
+  err(
+    'not_configured',
+    'Connections need the CONNECTOR_SECRET Worker secret (32 characters or more) to encrypt credentials: wrangler secret put CONNECTOR_SECRET',
+  );
+
 /**
- * The sync of one channel's listed quantities to its marketplace (name = channel code).
- * Skeleton: the connection and the sync loop land next.
+ * The sync of one channel's listed quantities to its marketplace (name = channel code): the
+ * connection and its credentials (sealed), the SKU mappings, and the sync engine
+ * (channel-sync/engine.ts), which the alarm runs: every marketplace request goes from there.
  */
 export class ChannelSync extends DurableObject<Env> {
+  private readonly store: SyncStore;
+  // Assigned in blockConcurrencyWhile, before any request or alarm is delivered.
+  private engine!: SyncEngine;
+  private scheduler!: AlarmScheduler;
+  private row: ConnectionRow | undefined;
+  private listing: { rules: ListingRules | undefined; at: number } | undefined;
+  /** Test seam: awaited around each marketplace request (crash tests stop the object there). */
+  readonly seam: {
+    beforeSend?: (req: HttpRequest) => Promise<void>;
+    afterSend?: (req: HttpRequest) => Promise<void>;
+  } = {};
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new SyncStore(drizzle(ctx.storage, { schema }));
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(drizzle(ctx.storage), migrations);
+      this.row = this.store.connection();
+      this.engine = this.newEngine(this.row?.createdAt ?? Date.now());
+      this.scheduler = new AlarmScheduler(
+        this.store.timers(),
+        (at) => void (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
+        await ctx.storage.getAlarm(),
+      );
+    });
+  }
+
+  /** Creates or replaces the connection; another kind or other settings start the sync over. */
+  async putConnection(input: unknown): Promise<Result<Connection>> {
+    const body = ConnectionPut.parse(input);
+    const key = await channelKey(this.env.CONNECTOR_SECRET, this.channel);
+    if (key === null) return notConfigured();
+    const checked = this.check(body.kind, body.settings, body.credentials);
+    if (!checked.ok) return checked;
+    const { settings, credentials } = checked.value;
+    const now = Date.now();
+    const old = this.row;
+    const over = startsOver(old, body.kind, settings);
+    const sealed = await seal(key, this.channel, 'credentials', credentials);
+    const row = {
+      kind: body.kind,
+      settings: JSON.stringify(settings),
+      credentials: sealed,
+      credentialFields: JSON.stringify(credentialFields(credentials)),
+      credentialsChangedAt: now,
+      token: null,
+      tokenExpiresAt: null,
+      state: body.paused ? 'paused' : 'active',
+      generation: (old?.generation ?? 0) + (over ? 1 : 0),
+      createdAt: old === undefined || over ? now : old.createdAt,
+      updatedAt: now,
+    };
+    if (old?.kind !== body.kind) this.store.clearMappings();
+    this.store.saveConnection(row);
+    this.row = { id: 1, ...row };
+    if (old === undefined || over) this.engine.reset(now);
+    else this.engine.retryNow();
+    this.engine.remapped();
+    this.wake();
+    return ok(this.view(this.row));
+  }
+
+  /** The connection, without its credentials. */
+  async connection(): Promise<Result<Connection>> {
+    return this.row === undefined ? notConnected(this.channel) : ok(this.view(this.row));
+  }
+
+  /** Changes some settings, or replaces the credentials; what was pushed stays valid. */
+  async patchConnection(input: unknown): Promise<Result<Connection>> {
+    const patch = ConnectionPatch.parse(input);
+    const row = this.row;
+    if (row === undefined) return notConnected(this.channel);
+    const key = await channelKey(this.env.CONNECTOR_SECRET, this.channel);
+    if (key === null) return notConfigured();
+    const kind = ConnectionKind.parse(row.kind);
+    const settings =
+      patch.settings === undefined
+        ? JSON.parse(row.settings)
+        : mergeSettings(JSON.parse(row.settings), patch.settings);
+    const credentials =
+      patch.credentials ?? (await open(key, this.channel, 'credentials', row.credentials));
+    const checked = this.check(kind, settings, credentials);
+    if (!checked.ok) return checked;
+    const now = Date.now();
+    const set: Partial<ConnectionRow> = {
+      settings: JSON.stringify(checked.value.settings),
+      updatedAt: now,
+    };
+    if (patch.credentials !== undefined) {
+      Object.assign(set, {
+        credentials: await seal(key, this.channel, 'credentials', checked.value.credentials),
+        credentialFields: JSON.stringify(credentialFields(checked.value.credentials)),
+        credentialsChangedAt: now,
+        token: null,
+        tokenExpiresAt: null,
+      });
+    }
+    if (this.row === undefined) return notConnected(this.channel);
+    this.store.updateConnection(set);
+    this.row = { ...this.row, ...set };
+    this.engine.retryNow();
+    this.wake();
+    return ok(this.view(this.row));
+  }
+
+  /** Stops pushing (the hubs are still read, so the status stays true). */
+  async pause(): Promise<Result<Connection>> {
+    return this.setState('paused');
+  }
+
+  async resume(): Promise<Result<Connection>> {
+    const done = this.setState('active');
+    if (done.ok) {
+      this.engine.retryNow();
+      this.wake();
+    }
+    return done;
+  }
+
+  /** Asks the marketplace whether the settings and credentials work, changing nothing there. */
+  async probe(): Promise<Result<ConnectionTest>> {
+    const opened = await this.session();
+    if (!opened.ok) return opened;
+    const session = opened.value;
+    const token = await session.token();
+    if (!token.ok) return ok({ ok: false, code: token.code, message: token.message });
+    const started = Date.now();
+    const ctx = {
+      settings: session.settings,
+      credentials: session.credentials,
+      channel: this.channel,
+      ...(token.token === undefined ? {} : { accessToken: token.token }),
+    };
+    try {
+      const { adapter } = session;
+      const probe = adapter.buildProbe(ctx);
+      const request = adapter.authorize
+        ? await adapter.authorize(probe, { ...ctx, now: started })
+        : probe;
+      const res = await this.send(request);
+      const answer = adapter.parseProbe(res);
+      if (!answer.ok) return ok({ ok: false, code: answer.code, message: answer.message });
+      // A connection that works gets a fresh try now rather than after its backoff.
+      this.engine.retryNow();
+      this.wake();
+      return ok({ ok: true, latencyMs: Date.now() - started });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return ok({
+        ok: false,
+        code: 'unreachable',
+        message: `no answer from the marketplace: ${message}`,
+      });
+    }
+  }
+
+  /** Forgets the connection, its credentials, its mappings and what was pushed. */
+  async deleteConnection(): Promise<Result<{ deleted: true }>> {
+    if (this.row === undefined) return notConnected(this.channel);
+    this.store.deleteAll();
+    this.row = undefined;
+    this.engine.reset(Date.now());
+    this.scheduler.cancel(SYNC);
+    this.scheduler.cancel(POLL);
+    return ok({ deleted: true });
+  }
+
+  /** Sets one SKU's mapping, checked with the adapter's Mapping schema. */
+  async putMapping(sku: unknown, external: unknown): Promise<Result<Mapping>> {
+    const code = SkuCode.parse(sku);
+    const adapter = this.adapter();
+    if (!adapter.ok) return adapter;
+    const parsed = adapter.value.Mapping.safeParse(external);
+    if (!parsed.success) return invalid(parsed.error, 'json');
+    const now = Date.now();
+    this.store.putMappings([{ sku: code, external: parsed.data }], now);
+    this.remapped();
+    return ok(this.mappingView(code, parsed.data, now));
+  }
+
+  /** Mappings by SKU code, a page at a time. */
+  async mappings(query: unknown): Promise<Result<MappingPage>> {
+    const { cursor, limit } = MappingListQuery.parse(query);
+    if (this.row === undefined) return notConnected(this.channel);
+    const rows = this.store.mappingsAfter(cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => this.mappingView(r.sku, JSON.parse(r.external), r.updatedAt));
+    const nextCursor = rows.length > limit ? (page.at(-1)?.sku ?? null) : null;
+    return ok({ items, nextCursor });
+  }
+
+  /** Sets many mappings at once, all or nothing, each line checked with the Mapping schema. */
+  async importMappings(input: unknown): Promise<Result<MappingImportResult>> {
+    const lines: MappingLine[] = Lines.parse(input);
+    const adapter = this.adapter();
+    if (!adapter.ok) return adapter;
+    const valid = validateMappings(lines, adapter.value.Mapping);
+    if (!valid.ok) return valid;
+    const existing = this.store.mapped(valid.value.map((m) => m.sku));
+    this.store.putMappings(valid.value, Date.now());
+    this.remapped();
+    const total = valid.value.length;
+    return ok({ created: total - existing.size, updated: existing.size, total });
+  }
+
+  /** Of these catalog SKUs, those with no mapping and no default mapping. */
+  async unmappedOf(skus: unknown): Promise<Result<string[]>> {
+    const codes = SkuList.parse(skus);
+    const opened = this.opened();
+    if (!opened.ok) return opened;
+    const { adapter, settings } = opened.value;
+    const mapped = this.store.mapped(codes);
+    return ok(codes.filter((c) => !mapped.has(c) && adapter.defaultMapping(c, settings) === null));
+  }
+
+  /** How the sync stands: state, queue, rates, throttle, last error, lag, counts, bulk job. */
+  async status(): Promise<Result<SyncStatus>> {
+    const row = this.row;
+    if (row === undefined) return notConnected(this.channel);
+    const now = Date.now();
+    const figures = this.engine.figures(now);
+    const rejected = this.store.rejected(20);
+    return ok(
+      statusView({
+        channel: this.channel,
+        kind: ConnectionKind.parse(row.kind),
+        state: stateOf(row, figures.health),
+        figures,
+        rejected,
+        now,
+      }),
+    );
+  }
+
   /** A hub saw the channel's listed quantities change on its shard. */
-  async poke(_shard: number): Promise<PokeAnswer> {
-    return { wanted: false };
+  async poke(shard: number): Promise<PokeAnswer> {
+    if (this.row === undefined) return { wanted: false };
+    this.engine.poked(z.number().int().min(0).parse(shard));
+    this.scheduler.scheduleNoLaterThan(SYNC, Date.now());
+    return { wanted: true };
+  }
+
+  /** Runs the sync: reads the hubs, pushes to the marketplace, acknowledges the hubs. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.scheduler.takeDue(now, { names: [SYNC, POLL], until: now + LEASE_MS });
+    const row = this.row;
+    if (row === undefined) {
+      this.scheduler.cancel(SYNC);
+      this.scheduler.cancel(POLL);
+      return;
+    }
+    if (due.includes(POLL)) this.engine.pollAll();
+    const opened = await this.session();
+    if (this.row === undefined) return;
+    if (!opened.ok) {
+      console.error(`channel ${this.channel}: cannot sync: ${opened.error.message}`);
+      this.scheduler.schedule(SYNC, Date.now() + POLL_MS);
+      return;
+    }
+    const at = await this.engine.run(opened.value, { paused: this.row?.state === 'paused' });
+    if (this.row === undefined) return;
+    if (at === null) this.scheduler.cancel(SYNC);
+    else this.scheduler.schedule(SYNC, at);
+    if (due.includes(POLL) || this.scheduler.at(POLL) === undefined) {
+      this.scheduler.schedule(POLL, Date.now() + POLL_MS);
+    }
+  }
+
+  private get channel(): string {
+    const name = this.ctx.id.name;
+    if (name === undefined)
+      throw new Error('ChannelSync is addressed by channel code (idFromName)');
+    return name;
+  }
+
+  private newEngine(since: number): SyncEngine {
+    const env = this.env;
+    const channel = this.channel;
+    return new SyncEngine(
+      this.store,
+      {
+        channel,
+        shards: () => Number(env.STREAM_SHARDS) || 1,
+        now: () => Date.now(),
+        random: () => Math.random(),
+        newId: () => crypto.randomUUID(),
+        listing: () => this.listingRules(),
+        pull: (shard, q) => streamHub(env, shard).channelRows({ channel, ...q }),
+        ack: (shard, cursor) => streamHub(env, shard).syncAck(channel, cursor),
+        send: (req) => this.send(req),
+      },
+      since,
+    );
+  }
+
+  /** Sends a marketplace request: to a test's marketplace, the simulators (dev), or the network. */
+  private async send(req: HttpRequest): Promise<HttpResponse> {
+    await this.seam.beforeSend?.(req);
+    const test = testSenderOf(this.channel);
+    const bound = this.env.MARKETPLACES;
+    const fetcher = bound ? (url: string, init: RequestInit) => bound.fetch(url, init) : fetch;
+    const res = test === undefined ? await sendRequest(fetcher, req) : await test(req);
+    await this.seam.afterSend?.(req);
+    return res;
+  }
+
+  private async listingRules(): Promise<ListingRules | undefined> {
+    const now = Date.now();
+    if (this.listing !== undefined && now - this.listing.at < LISTING_TTL_MS) {
+      return this.listing.rules;
+    }
+    const channel = await getChannel(this.env, this.channel);
+    const rules = channel === undefined ? undefined : listingRules(channel);
+    this.listing = { rules, at: now };
+    return rules;
+  }
+
+  /** Parses settings and credentials with the kind's adapter. */
+  private check(kind: string, settings: unknown, credentials: unknown) {
+    const adapter = adapterOf(this.channel, kind);
+    if (adapter === null) {
+      return err('validation_failed', `json.kind: no adapter for ${kind} in this build`);
+    }
+    const s = adapter.Settings.safeParse(settings);
+    if (!s.success) return invalid(s.error, 'json.settings');
+    const c = adapter.Credentials.safeParse(credentials);
+    if (!c.success) return invalid(c.error, 'json.credentials');
+    return ok({ adapter, settings: s.data, credentials: c.data });
+  }
+
+  private adapter(): Result<AnyAdapter> {
+    const opened = this.opened();
+    return opened.ok ? ok(opened.value.adapter) : opened;
+  }
+
+  /** The connection's adapter and its settings, parsed again from storage. */
+  private opened(): Result<{ adapter: AnyAdapter; settings: unknown }> {
+    const row = this.row;
+    if (row === undefined) return notConnected(this.channel);
+    const adapter = adapterOf(this.channel, row.kind);
+    if (adapter === null) return err('not_configured', `No adapter for ${row.kind} in this build`);
+    const settings = adapter.Settings.safeParse(JSON.parse(row.settings));
+    if (!settings.success) return invalid(settings.error, 'settings');
+    return ok({ adapter, settings: settings.data });
+  }
+
+  /** The connection opened for one run: credentials and token decrypted, nothing logged. */
+  private async session(): Promise<Result<Session>> {
+    const row = this.row;
+    if (row === undefined) return notConnected(this.channel);
+    const key = await channelKey(this.env.CONNECTOR_SECRET, this.channel);
+    if (key === null) return notConfigured();
+    const opened = this.opened();
+    if (!opened.ok) return opened;
+    const { adapter, settings } = opened.value;
+    const credentials = adapter.Credentials.safeParse(
+      await open(key, this.channel, 'credentials', row.credentials),
+    );
+    if (!credentials.success) {
+      return err(
+        'validation_failed',
+        'The stored credentials no longer suit the adapter: PATCH new ones',
+      );
+    }
+    const token =
+      row.token === null || row.tokenExpiresAt === null
+        ? null
+        : {
+            token: z.string().parse(await open(key, this.channel, 'token', row.token)),
+            expiresAt: row.tokenExpiresAt,
+          };
+    const generation = row.generation;
+    return ok(
+      makeSession({
+        adapter,
+        settings,
+        credentials: credentials.data,
+        token,
+        saveToken: async (t) => {
+          const sealed = t === null ? null : await seal(key, this.channel, 'token', t.token);
+          // A connection replaced meanwhile keeps its own token.
+          if (this.row === undefined || this.row.generation !== generation) return;
+          const set = { token: sealed, tokenExpiresAt: t?.expiresAt ?? null };
+          this.store.updateConnection(set);
+          this.row = { ...this.row, ...set };
+        },
+        send: (req) => this.send(req),
+        now: () => Date.now(),
+      }),
+    );
+  }
+
+  private setState(state: 'active' | 'paused'): Result<Connection> {
+    if (this.row === undefined) return notConnected(this.channel);
+    const set = { state, updatedAt: Date.now() };
+    this.store.updateConnection(set);
+    this.row = { ...this.row, ...set };
+    return ok(this.view(this.row));
+  }
+
+  private remapped(): void {
+    this.engine.remapped();
+    this.wake();
+  }
+
+  /** Runs the sync now (after the current run, if one is under way). */
+  private wake(): void {
+    this.scheduler.scheduleNoLaterThan(SYNC, Date.now());
+    if (this.scheduler.at(POLL) === undefined) this.scheduler.schedule(POLL, Date.now() + POLL_MS);
+  }
+
+  private view(row: ConnectionRow): Connection {
+    return connectionView(
+      this.channel,
+      ConnectionKind.parse(row.kind),
+      row,
+      this.engine.syncHealth,
+    );
+  }
+
+  private mappingView(sku: string, external: unknown, updatedAt: number): Mapping {
+    const fields = z.record(z.string(), z.unknown()).safeParse(external);
+    return {
+      sku,
+      external: fields.success ? fields.data : {},
+      updatedAt: new Date(updatedAt).toISOString(),
+    };
   }
 }

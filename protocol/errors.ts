@@ -24,6 +24,8 @@ export const ErrorCode = z.enum([
   'idempotency_key_reused',
   'overloaded',
   'rate_limited',
+  'not_connected',
+  'not_configured',
   'upgrade_required',
   'internal',
 ]);

@@ -25,6 +25,8 @@ export const httpStatus: Record<ErrorCode, ContentfulStatusCode> = {
   idempotency_key_reused: 422,
   overloaded: 503,
   rate_limited: 429,
+  not_connected: 404,
+  not_configured: 503,
   upgrade_required: 426,
   internal: 500,
 };

@@ -9,6 +9,7 @@ import { reconcile } from './ledger/reconcile';
 import { batchRoutes } from './routes/batch';
 import { channelLagRoutes } from './routes/channel-lag';
 import { channelRoutes } from './routes/channels';
+import { connectionRoutes } from './routes/connections';
 import { healthRoutes } from './routes/health';
 import { keyRoutes } from './routes/keys';
 import { kitRoutes } from './routes/kits';
@@ -31,6 +32,7 @@ export { StreamHub } from '../objects/StreamHub';
 const DEFAULT_BODY_LIMIT = 256 * 1024;
 const LARGE_BODY_LIMIT = 8 * 1024 * 1024;
 const LARGE_BODY_PATHS = new Set(['/v1/movements/batch', '/v1/skus/import']);
+const MAPPING_IMPORT = /^\/v1\/channels\/[^/]+\/mappings\/import$/;
 
 const app = createApp();
 
@@ -42,7 +44,8 @@ app.use('*', async (c, next) => {
 });
 
 app.use('/v1/*', async (c, next) => {
-  const maxSize = LARGE_BODY_PATHS.has(c.req.path) ? LARGE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+  const large = LARGE_BODY_PATHS.has(c.req.path) || MAPPING_IMPORT.test(c.req.path);
+  const maxSize = large ? LARGE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
   return bodyLimit({
     maxSize,
     onError: () => {
@@ -58,8 +61,8 @@ app.use('/v1/*', async (c, next) => {
 // Every /v1 route needs an API key except health; /openapi.json, /docs and / are public.
 // The stream authenticates itself: a refused WebSocket gets a close code and reason, not a 401.
 app.use('/v1/*', except(['/v1/health', '/v1/stream'], authenticate));
-// Every body is JSON (or empty), except the import's NDJSON or CSV, which that route checks itself.
-app.use('/v1/*', except(['/v1/skus/import'], jsonBodies));
+// Every body is JSON (or empty), except the imports' NDJSON or CSV, which those routes check.
+app.use('/v1/*', except(['/v1/skus/import', '/v1/channels/:code/mappings/import'], jsonBodies));
 // A channel's new rules go to every stream hub (re-emitting the listed quantities they change).
 app.use('/v1/channels/:code', pushChannelRules);
 
@@ -70,6 +73,7 @@ app.route('/', skuRoutes);
 app.route('/', locationRoutes);
 app.route('/', channelRoutes);
 app.route('/', channelLagRoutes);
+app.route('/', connectionRoutes);
 app.route('/', streamRoutes);
 app.route('/', stockRoutes);
 app.route('/', kitRoutes);

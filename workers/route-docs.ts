@@ -11,6 +11,7 @@ const descriptions = {
   413: 'Body or line count over the limit',
   415: 'The body is not sent as application/json (unsupported_media_type)',
   422: 'The idempotency key was used for a different request (idempotency_key_reused)',
+  503: 'A dependency is not set up or is overloaded (not_configured, overloaded)',
 } as const;
 
 /** OpenAPI entries for the error envelope at these statuses. */

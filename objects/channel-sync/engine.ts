@@ -179,6 +179,11 @@ export class SyncEngine {
     this.classified = false;
   }
 
+  /** Does the connection work (failing, and the last error)? */
+  get syncHealth(): SyncHealth {
+    return this.health;
+  }
+
   /** What the status page shows. */
   figures(now: number) {
     let depth = 0;

@@ -1,7 +1,5 @@
-import { and, asc, eq, gt, gte, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
-import { z } from 'zod';
-import type { ConnectionKind } from '../../protocol/connections';
 import type { TimerStore } from '../sku-stock/alarm-scheduler';
 import type { ShardCursor } from './cursors';
 import { Rejection, type SyncItem } from './item';
@@ -49,11 +47,6 @@ export class SyncStore implements SyncRepo {
     this.db.delete(t.connection).run();
     this.db.delete(t.mappings).run();
     this.clearSync();
-  }
-
-  kind(): ConnectionKind | undefined {
-    const r = this.db.select({ kind: t.connection.kind }).from(t.connection).get();
-    return r === undefined ? undefined : z.enum(['shopify', 'amazon', 'webhook']).parse(r.kind);
   }
 
   // Mappings
@@ -124,16 +117,20 @@ export class SyncStore implements SyncRepo {
       .map(toItem);
   }
 
-  /** Every SKU's state, a page at a time (the status page's rejected list). */
-  rejectedItems(limit: number): SyncItem[] {
-    return this.db
+  /** SKUs whose listed quantity the marketplace refused: how many, and the first `limit`. */
+  rejected(limit: number): { count: number; items: SyncItem[] } {
+    const refused = sql`${t.items.rejected} is not null
+      and json_extract(${t.items.rejected}, '$.quantity') = ${t.items.listed}`;
+    const [c] = this.db.select({ n: count() }).from(t.items).where(refused).all();
+    const items = this.db
       .select()
       .from(t.items)
-      .where(sql`${t.items.rejected} is not null`)
+      .where(refused)
       .orderBy(asc(t.items.sku))
       .limit(limit)
       .all()
       .map(toItem);
+    return { count: c?.n ?? 0, items };
   }
 
   putItems(items: readonly SyncItem[]): void {
