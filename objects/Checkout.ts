@@ -7,7 +7,15 @@ import type { Cart, OpKind } from './checkout/cart';
 import { CommitInput, ExtendInput, OpMeta, ReserveInput } from './checkout/input';
 import migrations from './checkout/migrations/migrations.js';
 import { drive, type Ports, Unsettled } from './checkout/runner';
-import { guard, newCart, nextAlarm, RESUME_DELAY_MS, startOp } from './checkout/saga';
+import {
+  forgetAt,
+  guard,
+  isFinished,
+  newCart,
+  nextAlarm,
+  RESUME_DELAY_MS,
+  startOp,
+} from './checkout/saga';
 import * as schema from './checkout/schema';
 import { callStock, readStock, type StockCallSeam } from './checkout/stock-calls';
 import { CartStore } from './checkout/store';
@@ -21,10 +29,13 @@ export type ReserveResult = Result<ReservationView> & { replayed?: boolean };
 /**
  * One cart (name = reservation id): holds every line on its SkuStock or none, and commits,
  * extends, releases and expires them together. Each step of the saga is saved before its calls
- * go out; the alarm resumes a step the object did not finish.
+ * go out; the alarm resumes a step the object did not finish, and deletes the cart's storage
+ * CART_RETENTION_MS after it ended.
  */
 export class Checkout extends DurableObject<Env> {
   private readonly store: CartStore;
+  /** Whether this object's SQLite has its tables: a reservation id nobody used writes nothing. */
+  private migrated = false;
   private cart: Cart | undefined;
   private alarmAt: number | null = null;
   /** Ops on the cart run one at a time, in arrival order; reads do not wait. */
@@ -36,8 +47,10 @@ export class Checkout extends DurableObject<Env> {
     super(ctx, env);
     this.store = new CartStore(drizzle(ctx.storage, { schema }));
     void ctx.blockConcurrencyWhile(async () => {
-      await migrate(drizzle(ctx.storage), migrations);
-      this.cart = this.store.load();
+      if (this.hasTables()) {
+        await this.migrate();
+        this.cart = this.store.load();
+      }
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -60,6 +73,7 @@ export class Checkout extends DurableObject<Env> {
       }
       // Kept in memory only until the plan is saved: nothing is held before that, so a crash
       // while reading stock loses nothing, and it spares every cart one storage write.
+      await this.migrate();
       this.cart = newCart(parsed, Date.now());
       const done = await this.run(this.cart);
       return done.ok ? this.reserveAnswer(done.value, false) : done;
@@ -99,7 +113,7 @@ export class Checkout extends DurableObject<Env> {
     return ok(cartView(cart, Date.now()));
   }
 
-  /** Resumes an op a crash interrupted, or expires the cart at its deadline. */
+  /** Resumes an op a crash interrupted, expires the cart at its deadline, or forgets it when done. */
   override async alarm(): Promise<void> {
     await this.exclusive(async () => {
       this.alarmAt = null;
@@ -109,7 +123,8 @@ export class Checkout extends DurableObject<Env> {
       if (cart.op) await this.run(cart);
       else if (cart.status === 'held' && cart.expiresAt !== null && now >= cart.expiresAt) {
         await this.run(this.save(startOp(cart, 'expire', 'system', now)));
-      } else this.arm(cart);
+      } else if (isFinished(cart) && now >= forgetAt(cart)) await this.forget();
+      else this.arm(cart);
     });
   }
 
@@ -189,6 +204,28 @@ export class Checkout extends DurableObject<Env> {
     if (at === this.alarmAt) return;
     this.alarmAt = at;
     void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at));
+  }
+
+  /** Deletes every trace of a finished cart; its reservation id then names no cart. */
+  private async forget(): Promise<void> {
+    this.cart = undefined;
+    this.alarmAt = null;
+    this.migrated = false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  private hasTables(): boolean {
+    const found = this.ctx.storage.sql.exec(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cart'",
+    );
+    return found.toArray().length > 0;
+  }
+
+  private async migrate(): Promise<void> {
+    if (this.migrated) return;
+    await migrate(drizzle(this.ctx.storage), migrations);
+    this.migrated = true;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Cart, CartHold } from './cart';
 import type { ReserveInput } from './input';
 import {
+  CART_RETENTION_MS,
   callFor,
   effectiveStatus,
   guard,
+  isFinished,
   newCart,
   nextAlarm,
   outcome,
@@ -53,10 +55,16 @@ describe('cart state', () => {
     expect(effectiveStatus(held(), 50_000)).toBe('expired');
   });
 
-  it('arms the alarm to resume an op in flight, else at the deadline of a held cart', () => {
+  it('arms the alarm to resume an op in flight, at the deadline of a held cart, and to forget a finished one', () => {
     expect(nextAlarm(newCart(input, 1_000))).toBe(1_000 + RESUME_DELAY_MS);
     expect(nextAlarm(held())).toBe(50_000);
-    expect(nextAlarm({ ...held(), status: 'committed', expiresAt: null })).toBeNull();
+    for (const status of ['committed', 'released', 'expired', 'failed'] as const) {
+      const ended = { ...held(), status, expiresAt: null, updatedAt: 60_000 };
+      expect(isFinished(ended)).toBe(true);
+      expect(nextAlarm(ended)).toBe(60_000 + CART_RETENTION_MS);
+    }
+    expect(isFinished(held())).toBe(false);
+    expect(isFinished({ ...held(), status: 'committed', op: newCart(input, 0).op })).toBe(false);
   });
 
   it('lets a held cart commit, repeats a commit that happened, refuses an expired one', () => {

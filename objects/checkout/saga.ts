@@ -13,6 +13,11 @@ import type { ItemShort, Plan } from './route';
 export const RESUME_DELAY_MS = 10_000;
 /** A plan whose holds lose a race to other carts is re-planned once, then the cart fails. */
 export const MAX_ATTEMPTS = 2;
+/**
+ * A finished cart is kept this long after it ends, so a retry under its Idempotency-Key gets the
+ * first answer for at least as long as SkuStock keeps keys (24 h); then its object forgets it.
+ */
+export const CART_RETENTION_MS = 24 * 3600 * 1000;
 
 /** One call to a SkuStock; `key` makes a resend of it a replay. */
 export type StockCall = { sku: string; key?: string; command: Command };
@@ -75,10 +80,21 @@ export const effectiveStatus = (cart: Cart, now: number): ReservationStatus =>
     ? 'expired'
     : cart.status;
 
-/** When the object's alarm must next run: to resume an op, or at the cart's deadline. */
+/** Has the cart ended (committed, released, expired, failed), with no op in flight? */
+export const isFinished = (cart: Cart): boolean =>
+  cart.op === null && cart.status !== 'held' && cart.status !== 'pending';
+
+/** When a finished cart is forgotten: a retention period after it ended. */
+export const forgetAt = (cart: Cart): number => cart.updatedAt + CART_RETENTION_MS;
+
+/**
+ * When the object's alarm must next run: to resume an op, at the cart's deadline, or to forget
+ * a finished cart.
+ */
 export const nextAlarm = (cart: Cart): number | null => {
   if (cart.op) return cart.op.resumeAt;
-  return cart.status === 'held' ? cart.expiresAt : null;
+  if (cart.status === 'held') return cart.expiresAt;
+  return isFinished(cart) ? forgetAt(cart) : null;
 };
 
 /** May `kind` run on the cart now? `done` when it already has (a repeated commit or release). */
