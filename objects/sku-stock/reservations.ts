@@ -14,8 +14,13 @@ export const decideHold = (
 ): Result<Decision> => {
   if (ctx.hold) {
     const h = ctx.hold;
+    const message = `SKU ${state.sku}: hold ${h.id} already exists`;
+    const { channels } = ctx.scope;
+    if (channels && (h.channel === null || !channels.includes(h.channel))) {
+      return err('already_exists', message, { holdId: h.id });
+    }
     // What the hold is, so a caller resending its own hold can tell it from someone else's.
-    return err('already_exists', `SKU ${state.sku}: hold ${h.id} already exists (${h.status})`, {
+    return err('already_exists', `${message} (${h.status})`, {
       holdId: h.id,
       status: h.status,
       channel: h.channel,

@@ -193,6 +193,23 @@ describe("another channel's single-SKU holds", () => {
     expect(await totals(sku)).toMatchObject({ reserved: 1, committed: 1 });
   });
 
+  it("tells a key that reuses another channel's hold id only that the id is taken", async () => {
+    const sku = await makeSku({ [MAN]: 5 });
+    const holdId = uniq('taken');
+    await api(`/v1/skus/${sku}/holds`, {
+      key: keyA,
+      body: { quantity: 2, channel: shopA, holdId, ref: 'ORDER-77' },
+    });
+    const res = await api<ErrorBody>(`/v1/skus/${sku}/holds`, {
+      key: keyB,
+      body: { quantity: 1, channel: shopB, holdId },
+    });
+    expect([res.status, res.body.error.code]).toEqual([409, 'already_exists']);
+    expect(res.body.error.details).toEqual({ holdId });
+    expect(JSON.stringify(res.body)).not.toContain('ORDER-77');
+    expect(JSON.stringify(res.body)).not.toContain(shopA);
+  });
+
   it('refuses a hold for a channel the key does not act for', async () => {
     const sku = await makeSku({ [MAN]: 5 });
     const res = await api<ErrorBody>(`/v1/skus/${sku}/holds`, {
