@@ -727,7 +727,8 @@ export class SyncEngine {
         at = earliest(at, Math.max(now, this.bulkNotBefore));
       }
     }
-    return at;
+    // Adapters compute times from rates (fractions of a millisecond); an alarm needs a whole one.
+    return at === null ? null : Math.ceil(at);
   }
 }
 

@@ -26,7 +26,7 @@ export const backoffMs = (
   max = RETRY_MAX_MS,
 ) => {
   const ceiling = Math.min(max, base * 2 ** Math.max(0, failures - 1));
-  return ceiling / 2 + (ceiling / 2) * random;
+  return Math.ceil(ceiling / 2 + (ceiling / 2) * random);
 };
 
 export const mayGo = (g: Gate, now: number): boolean => g.notBefore === null || g.notBefore <= now;

@@ -1,0 +1,123 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ChannelLag } from '../../protocol/stream';
+import type { ErrorBody } from '../support/catalog';
+import { api, createKey } from '../support/client';
+import {
+  adjust,
+  connect,
+  drain,
+  makeShop,
+  must,
+  pokeAll,
+  published,
+  sim,
+  statusOf,
+  takeOverAlarms,
+} from './sync-support/world';
+
+// GET /v1/channels/{code}/sync and the channel's lag: what the sync to the marketplace shows.
+
+const SECRET = 'whsec_c3RvY2ttZXNoLXNpbXVsYXRvci13ZWJob29rLXNlY3JldA==';
+const webhook = (receiver: string) => ({
+  kind: 'webhook',
+  settings: { url: `https://simulators.test/webhook/${receiver}`, maxBatch: 2 },
+  credentials: { secret: SECRET },
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+let channel: string;
+beforeAll(async () => {
+  ({ channel } = await makeShop([3]));
+  await connect(channel, webhook('sync-status'));
+});
+
+describe('the sync status', () => {
+  it('shows state, queue, rates, throttle, last error, lag, counts and each hub', async () => {
+    const status = await statusOf(channel);
+    expect(status).toMatchObject({
+      channel,
+      kind: 'webhook',
+      state: 'active',
+      queue: { depth: expect.any(Number), unmapped: 0, rejected: 0 },
+      lagSeconds: expect.any(Number),
+      pushesPerSecond: expect.any(Number),
+      throttle: { describe: expect.any(String), failures: 0 },
+      lastError: null,
+      counts: { pushed: expect.any(Number), accepted: expect.any(Number) },
+      bulk: null,
+      rejectedItems: [],
+    });
+  });
+
+  it('answers not_connected for a channel with no connection, unknown_channel for none', async () => {
+    const other = await makeShop([]);
+    const res = await api<ErrorBody>(`/v1/channels/${other.channel}/sync`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_connected');
+    const none = await api<ErrorBody>('/v1/channels/no-such-channel/sync');
+    expect(none.body.error.code).toBe('unknown_channel');
+  });
+
+  it('may be read by admins, viewers and the channel’s own connector keys only', async () => {
+    const viewer = await createKey('viewer');
+    const own = await createKey('connector', { channels: [channel] });
+    const other = await createKey('connector', { channels: [(await makeShop([])).channel] });
+    const storefront = await createKey('storefront', { channels: [channel] });
+    expect((await api(`/v1/channels/${channel}/sync`, { key: viewer })).status).toBe(200);
+    expect((await api(`/v1/channels/${channel}/sync`, { key: own })).status).toBe(200);
+    expect((await api(`/v1/channels/${channel}/sync`, { key: other })).status).toBe(403);
+    expect((await api(`/v1/channels/${channel}/sync`, { key: storefront })).status).toBe(403);
+  });
+
+  it('counts the pushes and shows the marketplace caught up, in the status and the channel lag', async () => {
+    const shop = await makeShop([5, 7, 9]);
+    // Shopify: the webhook receiver checks signature times against its own clock, not a fake one.
+    await connect(shop.channel, {
+      kind: 'shopify',
+      settings: { shop: 'sync-status-lag', locationId: 'gid://shopify/Location/1' },
+      credentials: { accessToken: 'shpat_0123456789abcdef' },
+    });
+    for (const [n, sku] of shop.skus.entries()) {
+      const body = { inventoryItemId: `gid://shopify/InventoryItem/${n + 1}` };
+      await must(`/v1/channels/${shop.channel}/mappings/${sku}`, { method: 'PUT', body }, 200);
+    }
+    takeOverAlarms();
+    await published(shop.skus);
+    await pokeAll(shop.channel);
+    await drain(shop.channel);
+    const status = await statusOf(shop.channel);
+    // Every catalog SKU is listed on every channel: those of other tests have no mapping here.
+    expect(status.queue.depth).toBe(status.queue.unmapped);
+    expect(status.lagSeconds).toBe(0);
+    expect(status.counts).toMatchObject({ accepted: 3, rejected: 0 });
+    for (const s of status.shards) expect(s.acked).toBe(s.head);
+    const lag = await must<ChannelLag>(`/v1/channels/${shop.channel}/lag`, {}, 200);
+    const sync = lag.connectors.find((c) => c.connector === 'channel-sync');
+    expect(sync).toMatchObject({ role: 'connector', behind: 0, lagSeconds: 0 });
+
+    // A change the receiver does not take yet: the marketplace is behind, and the lag says so.
+    await sim('shopify', 'faults', 'sync-status-lag', { http5xxRate: 1 });
+    const [sku] = shop.skus;
+    if (sku === undefined) throw new Error('no SKU');
+    await adjust(sku, shop.location, -2);
+    await published([sku]);
+    await pokeAll(shop.channel);
+    vi.setSystemTime(Date.now() + 5_000);
+    await drain(shop.channel, 3).catch(() => undefined);
+    const behind = await statusOf(shop.channel);
+    expect(behind.queue.depth).toBe(behind.queue.unmapped + 1);
+    expect(behind.lastError).toMatchObject({ code: 'retry' });
+    const lagging = await must<ChannelLag>(`/v1/channels/${shop.channel}/lag`, {}, 200);
+    expect(lagging.connectors.find((c) => c.connector === 'channel-sync')?.behind).toBeGreaterThan(
+      0,
+    );
+
+    await sim('shopify', 'faults', 'sync-status-lag', { http5xxRate: 0 });
+    await drain(shop.channel);
+    const caughtUp = await statusOf(shop.channel);
+    expect(caughtUp.queue.depth).toBe(caughtUp.queue.unmapped);
+  });
+});
