@@ -3,7 +3,7 @@ import { ChannelCode, LocationCode, Routing, SkuCode } from './catalog';
 import { AppError } from './errors';
 import { DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, MAX_QUANTITY } from './stock';
 
-// Whole-cart reservations (DESIGN.md §3 Checkout, §5 routing): all lines held or none.
+// Whole-cart reservations: all lines held or none, at the locations the channel's routing picks.
 
 /** Most lines one cart may have. The real order stream's largest cart has 675. */
 export const MAX_CART_LINES = 1_000;

@@ -1,4 +1,4 @@
-// An independent, deliberately plain model of one SKU's counter (DESIGN.md §2), written apart
+// An independent, deliberately plain model of one SKU's counter, written apart
 // from objects/sku-stock so that the property tests compare two implementations, not one.
 
 export type Qty = {

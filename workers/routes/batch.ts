@@ -10,6 +10,7 @@ import {
   ExtendCommand,
   HoldCommand,
   LineOutcome,
+  MAX_COMMANDS_PER_CALL,
   MarkUnavailableCommand,
   ReceiveCommand,
   ReleaseCommand,
@@ -66,11 +67,14 @@ export const batchRoutes = createApp().openapi(
     path: '/v1/movements/batch',
     summary: `Apply up to ${MAX_BATCH_LINES} stock commands in one request`,
     description:
-      'Each line is a stock command plus its `sku`. Lines of one SKU apply in order; every line ' +
-      'gets its own result (`ok`, or `error` with a code such as insufficient_stock). A line is ' +
-      'replay-protected by its `key`, or by `<Idempotency-Key header>:<line index>`, so a retried ' +
-      'batch never applies a line twice. A malformed line, an unknown location or a line the key ' +
-      'may not send refuses the whole batch and changes nothing.',
+      'Each line is a stock command plus its `sku`. Lines of one SKU apply in order (in calls of ' +
+      `up to ${MAX_COMMANDS_PER_CALL}, so other requests to the SKU are served in between); ` +
+      'every line gets its own result (`ok`, or `error` with a code such as insufficient_stock). ' +
+      'A line is replay-protected by its `key`, or by `<Idempotency-Key header>:<line index>`, ' +
+      'so a retried batch never applies a line twice; a refused line is not remembered, so a ' +
+      'retry tries it again. Keys are per API key; keys starting `co:` are refused. A malformed ' +
+      'line, an unknown SKU or location, or a line the key may not send refuses the whole batch ' +
+      'and changes nothing.',
     tags: ['stock'],
     security: bearer,
     request: {

@@ -20,7 +20,7 @@ const IdParam = z.object({ id: ReservationId });
 const IdempotencyHeader = z.object({
   'idempotency-key': IdempotencyKey.optional().openapi({
     description:
-      'A retry with the same key (per channel) answers the first result; with another cart it is refused',
+      'A retry with the same key (per channel) answers the first result, until 24 hours after the cart ended; with another cart it is refused',
   }),
 });
 
@@ -37,7 +37,9 @@ reservationRoutes.openAPIRegistry.registerPath(
       'priority), else the fewest shipments; a line is split across locations only if the ' +
       'channel allows it and no single location can serve it. A kit line holds its components. ' +
       'If any line is short nothing is held and the error lists each short line with what is ' +
-      'available where (insufficient_stock, `details.lines`).',
+      'available where (insufficient_stock, `details.lines`); lines naming SKUs not in the ' +
+      'catalog are refused likewise (unknown_sku). A finished cart is forgotten 24 hours after ' +
+      'it ends: its id then answers not_found.',
     tags: ['reservations'],
     security: bearer,
     request: { headers: IdempotencyHeader, body: { required: true, ...json(ReservationRequest) } },
