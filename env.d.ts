@@ -22,6 +22,8 @@ declare global {
       STREAM_WINDOW?: string;
       /** Bootstrap admin key: a secret in production, a dev default in .dev.vars locally. */
       ADMIN_KEY?: string;
+      /** Signs stream tickets (HKDF-derived); ADMIN_KEY serves when unset. A secret in production. */
+      STREAM_TICKET_SECRET?: string;
       /**
        * Encrypts connector credentials (ChannelSync): a secret of 32 characters or more in
        * production, a dev value in .dev.vars locally. Without it connections cannot be made.

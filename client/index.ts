@@ -26,6 +26,12 @@ export type ClientOptions = {
   maxEnqueuedMessages?: number;
   /** Ping interval; no answer for twice this long reconnects (default 25 s). */
   heartbeatMs?: number;
+  /**
+   * How stream sockets authenticate: `ticket` (default) asks POST /v1/stream/tickets for a
+   * single-use ticket before each connection, so the key never travels in a WebSocket handshake
+   * (which platform logs keep); `subprotocol` offers the key itself, for gateways without tickets.
+   */
+  streamAuth?: 'ticket' | 'subprotocol';
 };
 
 /**
@@ -53,6 +59,9 @@ export const createStockmeshClient = (options: ClientOptions) => {
         {
           baseUrl: options.baseUrl,
           apiKey: options.apiKey,
+          ...(options.streamAuth !== 'subprotocol' && {
+            ticket: (channel: string | undefined) => rest.streamTicket({ channel }),
+          }),
           WebSocket: options.WebSocket ?? globalThis.WebSocket,
           shards: shardCount,
           reconnect: { minDelayMs: 500, maxDelayMs: 10_000, growFactor: 1.5, ...options.reconnect },

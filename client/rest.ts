@@ -22,7 +22,7 @@ import {
   type TransferInCommand,
   type TransferOutCommand,
 } from '../protocol/stock';
-import { ChannelLag, StreamInfo } from '../protocol/stream';
+import { ChannelLag, StreamInfo, StreamTicket, type StreamTicketRequest } from '../protocol/stream';
 import { StockmeshError } from './errors';
 
 type Fetch = (request: Request) => Promise<Response>;
@@ -119,6 +119,9 @@ export const restClient = (baseUrl: string, apiKey: string, fetch: Fetch) => {
     channelLag: (channel: string) =>
       call(ChannelLag, 'GET', `/v1/channels/${encodeURIComponent(channel)}/lag`),
     streamInfo: () => call(StreamInfo, 'GET', '/v1/stream/info'),
+    /** A single-use ticket that opens one stream socket without the key in its handshake. */
+    streamTicket: (body: StreamTicketRequest = {}) =>
+      call(StreamTicket, 'POST', '/v1/stream/tickets', body),
   };
 };
 export type RestClient = ReturnType<typeof restClient>;

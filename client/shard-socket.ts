@@ -15,8 +15,8 @@ export type ReconnectOptions = { minDelayMs: number; maxDelayMs: number; growFac
 
 export type ShardSocketOptions = {
   shard: number;
-  /** The socket URL resuming after `cursor`. */
-  url: (cursor: number) => string;
+  /** The socket URL resuming after `cursor` (with a fresh ticket when the stream uses tickets). */
+  url: (cursor: number) => Promise<string>;
   protocols: string[];
   cursor: number;
   /** A WebSocket constructor (the global one, `ws` in Node, fetchWebSocket in Workers). */

@@ -1,6 +1,12 @@
-import type { AppError } from '../protocol/errors';
+import type { AppError, ErrorCode } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
-import { formatCursors, type ShardCursors, STREAM_SUBPROTOCOL } from '../protocol/stream';
+import {
+  CloseCode,
+  formatCursors,
+  type ShardCursors,
+  STREAM_SUBPROTOCOL,
+  type StreamTicket,
+} from '../protocol/stream';
 import { StockmeshError } from './errors';
 import type { Queued, StreamEnd, StreamEvent } from './events';
 import { SeenRows } from './seen-rows';
@@ -21,6 +27,11 @@ export type StreamOptions = {
 export type StreamConfig = {
   baseUrl: string;
   apiKey: string;
+  /**
+   * Asks for a single-use ticket (POST /v1/stream/tickets) before each connection, so the key
+   * never travels in a WebSocket handshake; without it the key goes as a subprotocol (older gateways).
+   */
+  ticket?: (channel: string | undefined) => Promise<StreamTicket>;
   WebSocket: unknown;
   shards: () => Promise<number>;
   reconnect: ReconnectOptions;
@@ -29,6 +40,14 @@ export type StreamConfig = {
 };
 
 const BEARER_SUBPROTOCOL_PREFIX = 'stockmesh.bearer.';
+
+/** Ticket refusals that would recur on every retry, as the close code a refused socket gets. */
+const fatalTicketErrors: Partial<Record<ErrorCode, number>> = {
+  validation_failed: CloseCode.invalid,
+  unauthorized: CloseCode.unauthorized,
+  forbidden: CloseCode.forbidden,
+  unknown_channel: CloseCode.notFound,
+};
 
 /**
  * The stream of every shard a filter touches, merged into one async iterator. Each shard resumes
@@ -133,12 +152,21 @@ export class StockStream implements AsyncIterable<StreamEvent> {
         : [...new Set(skus.map((sku) => shardOf(sku, count)))].sort((a, b) => a - b);
     this.shards = shards === undefined ? touched : touched.filter((s) => shards.includes(s));
     const base = this.config.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+    const { ticket } = this.config;
+    const protocols =
+      ticket === undefined
+        ? [STREAM_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${this.config.apiKey}`]
+        : [STREAM_SUBPROTOCOL];
     this.sockets = this.shards.map(
       (shard) =>
         new ShardSocket({
           shard,
-          url: (cursor) => `${base}/v1/stream?${this.query(shard, cursor)}`,
-          protocols: [STREAM_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${this.config.apiKey}`],
+          url: async (cursor) => {
+            const url = `${base}/v1/stream?${this.query(shard, cursor)}`;
+            if (ticket === undefined) return url;
+            return `${url}&ticket=${encodeURIComponent(await this.ticket(ticket))}`;
+          },
+          protocols,
           cursor: this.options.cursor?.[shard] ?? 0,
           WebSocket: this.config.WebSocket,
           reconnect: this.config.reconnect,
@@ -154,6 +182,19 @@ export class StockStream implements AsyncIterable<StreamEvent> {
             this.finish({ error: { ...error, closeCode } }),
         }),
     );
+  }
+
+  /** A fresh ticket; a refusal that would recur ends the stream (the socket then stops retrying). */
+  private async ticket(ask: NonNullable<StreamConfig['ticket']>): Promise<string> {
+    try {
+      return (await ask(this.options.channel)).ticket;
+    } catch (error) {
+      const refused = error instanceof StockmeshError ? fatalTicketErrors[error.code] : undefined;
+      if (refused !== undefined && error instanceof StockmeshError) {
+        this.finish({ error: { ...error.error, closeCode: refused } });
+      }
+      throw error;
+    }
   }
 
   private query(shard: number, cursor: number): string {

@@ -205,6 +205,20 @@ export const Subscription = z.object({
 });
 export type Subscription = z.infer<typeof Subscription>;
 
+/** POST /v1/stream/tickets (body optional): a ticket asked for a channel opens only that channel. */
+export const StreamTicketRequest = z.object({ channel: ChannelCode.optional() });
+export type StreamTicketRequest = z.infer<typeof StreamTicketRequest>;
+
+/** A short-lived, single-use ticket that opens one stream socket in place of the key. */
+export const StreamTicket = z.object({
+  ticket: z.string(),
+  expiresAt: z.string(),
+});
+export type StreamTicket = z.infer<typeof StreamTicket>;
+
+/** A ticket travels as `?ticket=` or as this subprotocol prefix followed by the ticket. */
+export const TICKET_SUBPROTOCOL_PREFIX = 'stockmesh.ticket.';
+
 /** GET /v1/stream/info */
 export const StreamInfo = z.object({
   shards: z.number().int().min(1),

@@ -10,6 +10,8 @@ type Db = DrizzleSqliteDODatabase<typeof t>;
 
 /** A SQLite row holds at most 2 MB: large attempts are stored in parts of this many characters. */
 const PART_CHARS = 256 * 1024;
+/** A Durable Object's SQLite refuses statements with more than 100 bound parameters. */
+const MAX_BOUND_PARAMS = 100;
 
 /** The stored connection; settings and credential fields as JSON, credentials sealed. */
 export type ConnectionRow = typeof t.connection.$inferSelect;
@@ -74,8 +76,8 @@ export class SyncStore implements SyncRepo {
   /** Which of these SKUs have a mapping. */
   mapped(skus: readonly string[]): Set<string> {
     const found = new Set<string>();
-    for (let i = 0; i < skus.length; i += 500) {
-      const chunk = skus.slice(i, i + 500);
+    for (let i = 0; i < skus.length; i += MAX_BOUND_PARAMS) {
+      const chunk = skus.slice(i, i + MAX_BOUND_PARAMS);
       for (const r of this.db
         .select({ sku: t.mappings.sku })
         .from(t.mappings)

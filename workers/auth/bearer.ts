@@ -1,17 +1,21 @@
 import type { Result } from '../../protocol/errors';
 import { err, ok } from '../../protocol/errors';
 
-/** Browsers cannot set headers on a WebSocket, so they offer the key as this subprotocol. */
+/**
+ * Browsers cannot set headers on a WebSocket; they used to offer the key as this subprotocol,
+ * which platform logs keep. Still accepted; stream tickets replace it.
+ */
 export const BEARER_SUBPROTOCOL_PREFIX = 'stockmesh.bearer.';
 
-/** The subprotocol that carries the key, if the WebSocket handshake offered one. */
-export const bearerSubprotocol = (headers: Headers): string | undefined => {
+/** The value after `prefix` of a subprotocol a WebSocket handshake offered, if it offered one. */
+export const offeredSubprotocol = (headers: Headers, prefix: string): string | undefined => {
   if (headers.get('upgrade')?.toLowerCase() !== 'websocket') return undefined;
   const offered = headers.get('sec-websocket-protocol') ?? '';
-  return offered
+  const protocol = offered
     .split(',')
     .map((p) => p.trim())
-    .find((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX));
+    .find((p) => p.startsWith(prefix) && p.length > prefix.length);
+  return protocol?.slice(prefix.length);
 };
 
 /** The key a request presents: `Authorization: Bearer <key>`, or the WebSocket subprotocol. */
@@ -24,12 +28,10 @@ export const readBearer = (headers: Headers): Result<string> => {
     }
     return ok(match[1]);
   }
-  const protocol = bearerSubprotocol(headers);
-  if (protocol !== undefined && protocol.length > BEARER_SUBPROTOCOL_PREFIX.length) {
-    return ok(protocol.slice(BEARER_SUBPROTOCOL_PREFIX.length));
-  }
+  const key = offeredSubprotocol(headers, BEARER_SUBPROTOCOL_PREFIX);
+  if (key !== undefined) return ok(key);
   return err(
     'unauthorized',
-    `Missing API key: send "Authorization: Bearer <key>" (WebSockets may offer the subprotocol ${BEARER_SUBPROTOCOL_PREFIX}<key>)`,
+    'Missing API key: send "Authorization: Bearer <key>" (a browser opens the stream with a ticket from POST /v1/stream/tickets)',
   );
 };

@@ -2,21 +2,25 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { SUBSCRIPTION_HEADER } from '../../objects/StreamHub';
 import type { AppError } from '../../protocol/errors';
-import { Failure } from '../../protocol/errors';
+import { Failure, unwrap } from '../../protocol/errors';
 import { shardOf } from '../../protocol/shard';
 import {
   parseCursors,
   STREAM_SUBPROTOCOL,
   StreamFilter,
   StreamInfo,
+  StreamTicket,
+  StreamTicketRequest,
   type Subscription,
+  TICKET_SUBPROTOCOL_PREFIX,
 } from '../../protocol/stream';
 import { type AppEnv, createApp } from '../app';
-import { authenticate } from '../auth/authenticate';
 import { getChannel, getLocations } from '../catalog/cache';
 import { bearer, errorResponses, json } from '../route-docs';
-import { streamChannel } from '../stream/authorize';
+import { mayStream, streamChannel } from '../stream/authorize';
+import { spendTicket, streamCaller } from '../stream/caller';
 import { refuseSocket, upgradeHeaders } from '../stream/refuse';
+import { issueTicket, TICKET_TTL_MS } from '../stream/ticket';
 import { streamHub } from '../stubs';
 
 const list = (text: string | undefined) => (text === undefined ? undefined : text.split(','));
@@ -32,6 +36,9 @@ const StreamQuery = z.object({
   prefix: z.string().optional(),
   cursor: z.string().optional().openapi({
     description: 'Where to resume: `<shard>:<cursor>,…` (or one number for this shard)',
+  }),
+  ticket: z.string().max(4096).optional().openapi({
+    description: 'A stream ticket (POST /v1/stream/tickets) in place of the key',
   }),
 });
 
@@ -69,16 +76,20 @@ const shardFor = (
 const openStream = async (c: Context<AppEnv>): Promise<Response> => {
   const headers = c.req.raw.headers;
   const refuse = (error: AppError) => refuseSocket(error, headers);
-  try {
-    await authenticate(c, async () => {});
-  } catch (e) {
-    if (e instanceof Failure) return refuse(e.error);
-    throw e;
-  }
+  const caller = await streamCaller(c);
+  if (!caller.ok) return refuse(caller.error);
+  const { principal, ticket } = caller.value;
   const query = StreamQuery.safeParse(c.req.query());
   if (!query.success) return refuse(issueOf(query.error, 'query'));
   const q = query.data;
-  const channel = streamChannel(c.get('principal'), q.channel);
+  const bound = ticket?.ch;
+  if (bound !== undefined && q.channel !== undefined && q.channel !== bound) {
+    return refuse({
+      code: 'forbidden',
+      message: `This ticket opens channel ${bound} only; ask for a ticket for ${q.channel}`,
+    });
+  }
+  const channel = streamChannel(principal, q.channel ?? bound);
   if (!channel.ok) return refuse(channel.error);
   const filter = StreamFilter.safeParse({
     channel: channel.value,
@@ -113,7 +124,13 @@ const openStream = async (c: Context<AppEnv>): Promise<Response> => {
     }
     rules = found;
   }
-  const { keyId, role } = c.get('principal');
+  if (ticket !== undefined && !(await spendTicket(c.env, ticket))) {
+    return refuse({
+      code: 'unauthorized',
+      message: 'Stream ticket already used: ask POST /v1/stream/tickets for a new one',
+    });
+  }
+  const { keyId, role } = principal;
   const subscription: Subscription = {
     principal: { keyId, role },
     filter: filter.data,
@@ -142,10 +159,13 @@ streamRoutes.openAPIRegistry.registerPath(
     description:
       'Upgrade to a WebSocket. The hub replays every matching row changed since `cursor` (a full ' +
       'snapshot in pages without one), sends `caught-up`, then every change as `update`. ' +
-      `Messages are JSON, discriminated by \`type\` (protocol/stream.ts). Browsers authenticate ` +
-      `by offering the subprotocols \`${STREAM_SUBPROTOCOL}\` and \`stockmesh.bearer.<key>\`. ` +
-      'Refusals are close codes with a reason: 4000 invalid, 4001 unauthorized, 4003 forbidden, ' +
-      '4004 unknown channel or location; 4008 asks a slow consumer to resume from its cursor.',
+      `Messages are JSON, discriminated by \`type\` (protocol/stream.ts). Server clients send ` +
+      '`Authorization: Bearer <key>`; browsers, which cannot, open it with a single-use ticket ' +
+      `(POST /v1/stream/tickets) as \`?ticket=\` or the subprotocol \`${TICKET_SUBPROTOCOL_PREFIX}<ticket>\`, ` +
+      `offering \`${STREAM_SUBPROTOCOL}\` too (the older \`stockmesh.bearer.<key>\` is still accepted). ` +
+      'Refusals are close codes with a reason: 4000 invalid, 4001 unauthorized (also a revoked ' +
+      'key, at once), 4003 forbidden, 4004 unknown channel or location, 4029 too many sockets for ' +
+      'the key on this shard (64; retry later); 4008 asks a slow consumer to resume from its cursor.',
     tags: ['stream'],
     security: bearer,
     request: { query: StreamQuery },
@@ -165,6 +185,36 @@ streamRoutes.get('/v1/stream', async (c) => {
   }
   return openStream(c);
 });
+
+streamRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/stream/tickets',
+    summary: 'A single-use ticket that opens one stream socket (for browsers)',
+    description:
+      `The ticket stands for this key (its id, role and scope) for ${TICKET_TTL_MS / 60_000} ` +
+      'minutes and opens one socket, on any shard; the same checks as with the key apply when it ' +
+      "is used, and a revoked key's tickets stop working. A ticket asked for a `channel` opens only " +
+      'that channel. Keys that may not stream (storefront, warehouse) get 403.',
+    tags: ['stream'],
+    security: bearer,
+    request: { body: { required: false, ...json(StreamTicketRequest) } },
+    responses: {
+      201: { description: 'The ticket and when it expires', ...json(StreamTicket) },
+      ...errorResponses(400, 401, 403, 404, 415),
+    },
+  }),
+  async (c) => {
+    const principal = c.get('principal');
+    const { channel } = c.req.valid('json') ?? {};
+    unwrap(channel === undefined ? mayStream(principal) : streamChannel(principal, channel));
+    if (channel !== undefined && (await getChannel(c.env, channel)) === undefined) {
+      throw new Failure({ code: 'unknown_channel', message: `Unknown channel ${channel}` });
+    }
+    const { ticket, expiresAt } = unwrap(await issueTicket(c.env, principal, channel));
+    return c.json({ ticket, expiresAt }, 201);
+  },
+);
 
 streamRoutes.openapi(
   createRoute({
