@@ -73,7 +73,7 @@ const main = async () => {
     console.log(
       `  catalog: ${skus.length} SKUs stocked in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s (state on ${stateFs})`,
     );
-    const settled = await settle(server.url);
+    const settled = await settle(server.url, key);
     console.log(
       settled.unflushed === 0
         ? `  ledger flushed ${(settled.ms / 1000).toFixed(1)} s later; measuring`

@@ -75,18 +75,23 @@ export const createCatalog = async (
 const Health = z.object({ ledger: z.object({ unflushedEvents: z.number() }) });
 
 /**
- * Waits until every counter has flushed its events to the D1 ledger (GET /v1/health), so the
+ * Waits until every counter has flushed its events to the D1 ledger (GET /v1/health/ledger), so the
  * receipts' background work does not run during the measured runs. After `timeoutMs` it gives up
  * and says how many events were still unflushed (null: health did not answer).
  */
 export const settle = async (
   url: string,
+  key: string,
   timeoutMs = 60_000,
 ): Promise<{ ms: number; unflushed: number | null }> => {
   const started = Date.now();
   let unflushed: number | null = null;
   while (Date.now() - started < timeoutMs) {
-    const res = await devFetch(`${url}/v1/health`, {}, timeoutMs).catch(() => undefined);
+    const res = await devFetch(
+      `${url}/v1/health/ledger?fresh=true`,
+      { headers: { authorization: `Bearer ${key}` } },
+      timeoutMs,
+    ).catch(() => undefined);
     const health = Health.safeParse(res?.ok ? await res.json() : undefined);
     unflushed = health.success ? health.data.ledger.unflushedEvents : null;
     if (unflushed === 0) break;

@@ -107,13 +107,18 @@ export const Health = z.object({
 export type Health = z.infer<typeof Health>;
 
 export const health = async (t: Target): Promise<Health> => {
-  const res = await devFetch(`${t.url}/v1/health`, {}, 30_000);
+  // The ledger's lag is keyed; an admin may ask the hubs now instead of the cached answer.
+  const res = await devFetch(
+    `${t.url}/v1/health/ledger?fresh=true`,
+    { headers: { authorization: `Bearer ${t.key}` } },
+    30_000,
+  );
   const text = await res.text();
   if (!res.ok) throw new Error(`health answered ${res.status}: ${text.slice(0, 300)}`);
   return Health.parse(JSON.parse(text));
 };
 
-/** Waits until /v1/health reports no unflushed event; the last health seen if it never does. */
+/** Waits until /v1/health/ledger reports no unflushed event; the last health seen if it never does. */
 export const waitFlushed = async (t: Target, timeoutMs: number, everyMs = 200) => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -36,7 +36,7 @@ export const carts: Scenario = {
     const s = { ...SIZES[ctx.size], runs: ctx.runs ?? SIZES[ctx.size].runs };
     const { carts: list, skus } = loadCarts(13, s.maxSkus);
     await createCatalog(t.url, t.key, t.api, skus);
-    await settle(t.url);
+    await settle(t.url, t.key);
     const o: RunOptions = { url: t.url, key: t.key, carts: list, concurrency: s.concurrency };
     let heldUnits = 0;
     if (s.warmupSeconds > 0) {
