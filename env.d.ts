@@ -3,6 +3,7 @@ import type { ChannelSync } from './objects/ChannelSync';
 import type { Checkout } from './objects/Checkout';
 import type { SkuStock } from './objects/SkuStock';
 import type { StreamHub } from './objects/StreamHub';
+import type { Webhooks } from './objects/Webhooks';
 
 declare global {
   namespace Cloudflare {
@@ -17,6 +18,7 @@ declare global {
       Checkout: DurableObjectNamespace<Checkout>;
       StreamHub: DurableObjectNamespace<StreamHub>;
       ChannelSync: DurableObjectNamespace<ChannelSync>;
+      Webhooks: DurableObjectNamespace<Webhooks>;
       STREAM_SHARDS: string;
       /** Messages a stream subscriber may leave unconfirmed before it is told to resync (default 1000). */
       STREAM_WINDOW?: string;

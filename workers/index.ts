@@ -26,6 +26,7 @@ export { ChannelSync } from '../objects/ChannelSync';
 export { Checkout } from '../objects/Checkout';
 export { SkuStock } from '../objects/SkuStock';
 export { StreamHub } from '../objects/StreamHub';
+export { Webhooks } from '../objects/Webhooks';
 
 /** Bodies above this size are refused before parsing; batch and import routes raise it. */
 // Not exported: workerd takes every named export of the main module for an entrypoint.

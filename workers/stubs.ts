@@ -9,3 +9,5 @@ export const streamHub = (env: Env, shard: number) =>
 /** The sync of one channel to its marketplace; the name is the channel code. */
 export const channelSync = (env: Env, channel: string) =>
   env.ChannelSync.get(env.ChannelSync.idFromName(channel));
+/** Every webhook subscription and its deliveries: one object for the mesh. */
+export const webhooks = (env: Env) => env.Webhooks.get(env.Webhooks.idFromName('webhooks'));

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, lte, min } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, lte, min, ne, or } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { z } from 'zod';
 import {
@@ -104,22 +104,30 @@ export class WebhookStore {
   }
 
   /** A subscription's deliveries, newest first, before `cursor` (a createdAt:id pair). */
-  deliveriesOf(subscription: string, before: { at: number; id: string } | null, limit: number) {
-    const rows = this.db
+  deliveriesOf(
+    subscription: string,
+    before: { at: number; id: string } | null,
+    limit: number,
+    status?: Delivery['status'],
+  ) {
+    return this.db
       .select()
       .from(t.deliveries)
       .where(
         and(
           eq(t.deliveries.subscription, subscription),
-          before === null ? undefined : lte(t.deliveries.createdAt, before.at),
+          before === null
+            ? undefined
+            : or(
+                lt(t.deliveries.createdAt, before.at),
+                and(eq(t.deliveries.createdAt, before.at), lt(t.deliveries.id, before.id)),
+              ),
+          status === undefined ? undefined : eq(t.deliveries.status, status),
         ),
       )
       .orderBy(desc(t.deliveries.createdAt), desc(t.deliveries.id))
-      .limit(limit + 50)
+      .limit(limit + 1)
       .all();
-    const after =
-      before === null ? rows : rows.filter((r) => r.createdAt < before.at || r.id < before.id);
-    return after.slice(0, limit + 1);
   }
 
   /** Gives up every pending delivery of a subscription (it was disabled). */
@@ -135,7 +143,7 @@ export class WebhookStore {
   prune(before: number): void {
     this.db
       .delete(t.deliveries)
-      .where(and(lt(t.deliveries.createdAt, before), eq(t.deliveries.status, 'delivered')))
+      .where(and(lt(t.deliveries.createdAt, before), ne(t.deliveries.status, 'pending')))
       .run();
   }
 }

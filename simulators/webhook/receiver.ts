@@ -26,13 +26,36 @@ const Body = z.discriminatedUnion('type', [
       .loose(),
   }),
   z.object({ type: z.literal('stock.ping'), data: z.looseObject({}) }),
+  // Stock signals (POST /v1/webhooks subscriptions): recorded as they arrive.
+  z.object({
+    type: z.enum([
+      'stock.low',
+      'stock.out',
+      'stock.back_in_stock',
+      'stock.oversold',
+      'stock.channel_degraded',
+      'stock.webhook_disabled',
+    ]),
+    timestamp: z.string(),
+    data: z.looseObject({ id: z.string() }),
+  }),
 ]);
+
+/** A signal as the receiver got it. */
+export type ReceivedSignal = {
+  webhookId: string;
+  type: string;
+  eventId: string;
+  data: Record<string, unknown>;
+  receivedAt: number;
+};
 
 export class WebhookReceiver implements SimAccount {
   faults: Faults = Faults.parse({});
   secret = DEFAULT_WEBHOOK_SECRET;
   private readonly seen = new Set<string>();
   private readonly items = new Map<string, { quantity: number; applied: number }>();
+  private readonly signals: ReceivedSignal[] = [];
   private random: () => number;
   readonly totals = { requests: 0, accepted: 0, duplicates: 0, refused: 0, applied: 0 };
 
@@ -52,6 +75,7 @@ export class WebhookReceiver implements SimAccount {
     return {
       receiver: this.receiver,
       items: [...this.items].map(([sku, l]) => ({ sku, ...l })),
+      signals: this.signals,
       totals: this.totals,
     };
   }
@@ -89,7 +113,16 @@ export class WebhookReceiver implements SimAccount {
       return json(422, { error: body.error.issues[0]?.message ?? 'unexpected body' });
     this.seen.add(id);
     this.totals.accepted++;
-    if (body.data.type === 'stock.listed') {
+    if (body.data.type !== 'stock.listed' && body.data.type !== 'stock.ping') {
+      const { data } = body.data;
+      this.signals.push({
+        webhookId: id,
+        type: body.data.type,
+        eventId: data.id,
+        data,
+        receivedAt: now,
+      });
+    } else if (body.data.type === 'stock.listed') {
       for (const item of body.data.data.items) {
         const l = this.items.get(item.sku) ?? { quantity: 0, applied: 0 };
         l.quantity = item.quantity;

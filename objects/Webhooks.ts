@@ -1,0 +1,380 @@
+import { DurableObject } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import { err, ok, type Result } from '../protocol/errors';
+import type {
+  Delivery,
+  DeliveryPage,
+  SignalEvent,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookPatch,
+  WebhookView,
+} from '../protocol/webhooks';
+import { generateSecret, sign } from './channel-sync/adapters/standard-webhooks';
+import { channelKey, open, seal } from './channel-sync/crypto';
+import { nextAttemptAt, shouldDisable } from './signals/retry-schedule';
+import { deliveryBody, messageId, wants } from './webhooks/match';
+import migrations from './webhooks/migrations/migrations.js';
+import * as schema from './webhooks/schema';
+import {
+  type DeliveryRow,
+  deliveryView,
+  type SubscriptionRow,
+  subscriptionView,
+  WebhookStore,
+} from './webhooks/store';
+
+/** No receiver may hold a delivery longer than this; a slow answer counts as a failure. */
+const DELIVERY_TIMEOUT_MS = 10_000;
+/** An attempt in flight is retried this long after it started if the object dies meanwhile. */
+const LEASE_MS = 60_000;
+/** Deliveries sent at once by one alarm run, and in all per run. */
+const PARALLEL = 16;
+const PER_RUN = 200;
+/** Subscriptions a mesh may have: each signal is matched against every one. */
+const MAX_SUBSCRIPTIONS = 100;
+/** The delivery log keeps finished deliveries this long. */
+const KEEP_MS = 7 * 24 * 3600 * 1000;
+/** Error text kept per delivery. */
+const ERROR_CHARS = 300;
+
+/** Something that sends a request and answers (fetch, or the simulators in tests and the demo). */
+type Send = (url: string, init: RequestInit) => Promise<Response>;
+
+const notFound = (id: string) =>
+  err('not_found', `No webhook subscription ${id}: GET /v1/webhooks lists them`, { id });
+const notConfigured = () =>
+  err(
+    'not_configured',
+    'Webhook subscriptions need the CONNECTOR_SECRET Worker secret (32 characters or more) to encrypt their signing secrets: wrangler secret put CONNECTOR_SECRET',
+  );
+
+const randomId = (prefix: string) =>
+  prefix +
+  Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
+
+/**
+ * Every webhook subscription of the mesh and its deliveries (one object, name `webhooks`). Stock
+ * signals arrive through `publish`; each becomes one delivery per subscription that wants it,
+ * with a `webhook-id` stable across retries, signed per Standard Webhooks at each attempt and
+ * retried with backoff for a day (signals/retry-schedule.ts) by the alarm. A subscription whose
+ * deliveries have all failed for a day is disabled, which is itself a signal.
+ */
+export class Webhooks extends DurableObject<Env> {
+  private readonly store: WebhookStore;
+  /** Tests replace how a delivery is sent. */
+  readonly seam: { send?: Send } = {};
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const db = drizzle(ctx.storage, { schema });
+    this.store = new WebhookStore(db);
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(db, migrations);
+    });
+  }
+
+  private key(id: string) {
+    return channelKey(this.env.CONNECTOR_SECRET, `webhook:${id}`);
+  }
+
+  async create(body: WebhookCreate): Promise<Result<WebhookCreated>> {
+    if (this.store.subscriptions().length >= MAX_SUBSCRIPTIONS) {
+      return err(
+        'invalid_state',
+        `A mesh may have at most ${MAX_SUBSCRIPTIONS} webhook subscriptions; delete one first`,
+        { limit: MAX_SUBSCRIPTIONS },
+      );
+    }
+    const id = randomId('wh_');
+    const key = await this.key(id);
+    if (key === null) return notConfigured();
+    const secret = generateSecret();
+    const now = Date.now();
+    const row: SubscriptionRow = {
+      id,
+      url: body.url,
+      events: JSON.stringify(body.events),
+      filter: body.filter === undefined ? null : JSON.stringify(body.filter),
+      description: body.description ?? null,
+      secret: await seal(key, `webhook:${id}`, 'credentials', secret),
+      enabled: true,
+      disabledReason: null,
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.store.saveSubscription(row);
+    return ok({ ...subscriptionView(row), secret });
+  }
+
+  async list(): Promise<WebhookView[]> {
+    return this.store.subscriptions().map(subscriptionView);
+  }
+
+  async get(id: string): Promise<Result<WebhookView>> {
+    const row = this.store.subscription(id);
+    return row === undefined ? notFound(id) : ok(subscriptionView(row));
+  }
+
+  async update(id: string, patch: WebhookPatch): Promise<Result<WebhookView>> {
+    const row = this.store.subscription(id);
+    if (row === undefined) return notFound(id);
+    const next: SubscriptionRow = { ...row, updatedAt: Date.now() };
+    if (patch.url !== undefined) next.url = patch.url;
+    if (patch.events !== undefined) next.events = JSON.stringify(patch.events);
+    if (patch.filter !== undefined) {
+      next.filter = patch.filter === null ? null : JSON.stringify(patch.filter);
+    }
+    if (patch.description !== undefined) next.description = patch.description;
+    if (patch.enabled !== undefined) {
+      next.enabled = patch.enabled;
+      if (patch.enabled) {
+        next.disabledReason = null;
+        next.failingSince = null;
+      } else {
+        next.disabledReason = 'disabled by an admin';
+        this.store.failPending(id, 'subscription disabled');
+      }
+    }
+    this.store.saveSubscription(next);
+    return ok(subscriptionView(next));
+  }
+
+  async remove(id: string): Promise<Result<undefined>> {
+    if (this.store.subscription(id) === undefined) return notFound(id);
+    this.store.removeSubscription(id);
+    return ok(undefined);
+  }
+
+  /** A new signing secret; the old one stops at once. */
+  async rotateSecret(id: string): Promise<Result<WebhookCreated>> {
+    const row = this.store.subscription(id);
+    if (row === undefined) return notFound(id);
+    const key = await this.key(id);
+    if (key === null) return notConfigured();
+    const secret = generateSecret();
+    const next = {
+      ...row,
+      secret: await seal(key, `webhook:${id}`, 'credentials', secret),
+      updatedAt: Date.now(),
+    };
+    this.store.saveSubscription(next);
+    return ok({ ...subscriptionView(next), secret });
+  }
+
+  /**
+   * Takes signals in: one delivery per enabled subscription that wants each. Idempotent: the
+   * same signal (same id) published again adds nothing. Answers how many deliveries were added.
+   */
+  async publish(events: SignalEvent[]): Promise<number> {
+    const now = Date.now();
+    const subscriptions = this.store.subscriptions().filter((s) => s.enabled);
+    let added = 0;
+    for (const event of events) {
+      for (const s of subscriptions) {
+        const view = subscriptionView(s);
+        if (!wants(view, event)) continue;
+        const fresh = this.store.addDelivery({
+          id: await messageId(s.id, event.id),
+          subscription: s.id,
+          eventId: event.id,
+          type: event.type,
+          body: deliveryBody(event),
+          status: 'pending',
+          attempts: 0,
+          firstAttemptAt: null,
+          nextAttemptAt: now,
+          lastStatus: null,
+          lastError: null,
+          createdAt: now,
+          deliveredAt: null,
+        });
+        if (fresh) added++;
+      }
+    }
+    if (added > 0) await this.armAt(now);
+    return added;
+  }
+
+  async deliveries(
+    id: string,
+    q: { cursor?: string; limit: number; status?: Delivery['status'] },
+  ): Promise<Result<DeliveryPage>> {
+    if (this.store.subscription(id) === undefined) return notFound(id);
+    const before = q.cursor === undefined ? null : parseCursor(q.cursor);
+    if (q.cursor !== undefined && before === null) {
+      return err('validation_failed', 'cursor: pass back the nextCursor of a previous page');
+    }
+    const rows = this.store.deliveriesOf(id, before, q.limit, q.status);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return ok({
+      items: page.map(deliveryView),
+      nextCursor:
+        rows.length > q.limit && last !== undefined ? `${last.createdAt}:${last.id}` : null,
+    });
+  }
+
+  /** Sends a delivery again now (delivered, failed or pending), with the same `webhook-id`. */
+  async redeliver(id: string, deliveryId: string): Promise<Result<Delivery>> {
+    const row = this.store.subscription(id);
+    if (row === undefined) return notFound(id);
+    const d = this.store.delivery(deliveryId);
+    if (d === undefined || d.subscription !== id) {
+      return err('not_found', `No delivery ${deliveryId} for webhook ${id}`, { id: deliveryId });
+    }
+    if (!row.enabled) {
+      return err(
+        'invalid_state',
+        `Webhook ${id} is disabled: PATCH it with {"enabled":true} first`,
+      );
+    }
+    const now = Date.now();
+    const next: DeliveryRow = {
+      ...d,
+      status: 'pending',
+      firstAttemptAt: null,
+      nextAttemptAt: now,
+      deliveredAt: null,
+    };
+    this.store.saveDelivery(next);
+    await this.armAt(now);
+    return ok(deliveryView(next));
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.store.due(now, PER_RUN);
+    // Leased first: an attempt this run dies in is sent again once the lease runs out.
+    for (const d of due) this.store.saveDelivery({ ...d, nextAttemptAt: now + LEASE_MS });
+    await this.armAt(now + LEASE_MS);
+    const secrets = new Map<string, string | null>();
+    for (let i = 0; i < due.length; i += PARALLEL) {
+      await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, secrets)));
+    }
+    this.store.prune(now - KEEP_MS);
+    const next = this.store.nextDue();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  /** One attempt of one delivery: signed now, recorded as delivered or scheduled again. */
+  private async attempt(d: DeliveryRow, secrets: Map<string, string | null>): Promise<void> {
+    const s = this.store.subscription(d.subscription);
+    if (s === undefined || !s.enabled) return;
+    if (!secrets.has(s.id)) secrets.set(s.id, await this.secretOf(s));
+    const secret = secrets.get(s.id) ?? null;
+    const started = Date.now();
+    const first = d.firstAttemptAt ?? started;
+    let status: number | null = null;
+    let error: string | null = null;
+    if (secret === null) {
+      error = 'the signing secret cannot be opened (CONNECTOR_SECRET changed?)';
+    } else {
+      try {
+        const headers = await sign(secret, d.id, Math.floor(started / 1000), d.body);
+        const res = await this.send(s.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: d.body,
+          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        });
+        status = res.status;
+        const text = await res.text().catch(() => '');
+        if (!res.ok) error = `HTTP ${res.status}: ${text.slice(0, ERROR_CHARS)}`;
+      } catch (e) {
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+    }
+    const now = Date.now();
+    const attempts = d.attempts + 1;
+    const current = this.store.subscription(s.id);
+    if (current === undefined) return;
+    if (error === null) {
+      this.store.saveDelivery({
+        ...d,
+        status: 'delivered',
+        attempts,
+        firstAttemptAt: first,
+        nextAttemptAt: null,
+        lastStatus: status,
+        lastError: null,
+        deliveredAt: now,
+      });
+      if (current.failingSince !== null) {
+        this.store.saveSubscription({ ...current, failingSince: null, updatedAt: now });
+      }
+      return;
+    }
+    const retryAt = nextAttemptAt(first, attempts, now);
+    this.store.saveDelivery({
+      ...d,
+      status: retryAt === null ? 'failed' : 'pending',
+      attempts,
+      firstAttemptAt: first,
+      nextAttemptAt: retryAt,
+      lastStatus: status,
+      lastError: error.slice(0, ERROR_CHARS),
+    });
+    const failingSince = current.failingSince ?? first;
+    if (shouldDisable(failingSince, now)) {
+      await this.disable(current, failingSince, now);
+    } else if (current.failingSince === null) {
+      this.store.saveSubscription({ ...current, failingSince, updatedAt: now });
+    }
+  }
+
+  /** A day of failures: the subscription stops, its pending deliveries fail, others are told. */
+  private async disable(s: SubscriptionRow, failingSince: number, now: number): Promise<void> {
+    const reason = `every delivery failed since ${new Date(failingSince).toISOString()}`;
+    this.store.saveSubscription({
+      ...s,
+      enabled: false,
+      disabledReason: reason,
+      failingSince,
+      updatedAt: now,
+    });
+    this.store.failPending(s.id, 'subscription disabled after a day of failures');
+    await this.publish([
+      {
+        id: `webhook_disabled:${s.id}:${failingSince}`,
+        type: 'webhook_disabled',
+        at: new Date(now).toISOString(),
+        data: { webhook: s.id, url: s.url, failingSince: new Date(failingSince).toISOString() },
+      },
+    ]);
+  }
+
+  private async secretOf(s: SubscriptionRow): Promise<string | null> {
+    const key = await this.key(s.id);
+    if (key === null) return null;
+    try {
+      const secret = await open(key, `webhook:${s.id}`, 'credentials', s.secret);
+      return typeof secret === 'string' ? secret : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends through a test's seam, the simulators (tests, the demo) or the network. */
+  private send(url: string, init: RequestInit): Promise<Response> {
+    if (this.seam.send) return this.seam.send(url, init);
+    const bound = this.env.MARKETPLACES;
+    return bound ? bound.fetch(url, init) : fetch(url, init);
+  }
+
+  /** Sets the alarm to `at` unless it is already due sooner. */
+  private async armAt(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}
+
+const parseCursor = (text: string): { at: number; id: string } | null => {
+  const m = /^(\d{1,16}):(msg_[0-9a-f]{24})$/.exec(text);
+  return m?.[1] && m[2] ? { at: Number(m[1]), id: m[2] } : null;
+};
