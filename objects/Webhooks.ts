@@ -321,7 +321,9 @@ export class Webhooks extends DurableObject<Env> {
       lastError: error.slice(0, ERROR_CHARS),
     });
     const failingSince = current.failingSince ?? first;
-    if (shouldDisable(failingSince, now)) {
+    // Given up after a day of attempts with no success since its first: the receiver is gone.
+    const gaveUp = retryAt === null && failingSince <= first;
+    if (gaveUp || shouldDisable(failingSince, now)) {
       await this.disable(current, failingSince, now);
     } else if (current.failingSince === null) {
       this.store.saveSubscription({ ...current, failingSince, updatedAt: now });

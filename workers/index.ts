@@ -20,6 +20,7 @@ import { skuImportRoutes } from './routes/sku-import';
 import { skuRoutes } from './routes/skus';
 import { stockRoutes } from './routes/stock';
 import { streamRoutes } from './routes/stream';
+import { webhookRoutes } from './routes/webhooks';
 import { pushChannelRules } from './stream/rules';
 
 export { ChannelSync } from '../objects/ChannelSync';
@@ -75,6 +76,7 @@ app.route('/', locationRoutes);
 app.route('/', channelRoutes);
 app.route('/', channelLagRoutes);
 app.route('/', connectionRoutes);
+app.route('/', webhookRoutes);
 app.route('/', streamRoutes);
 app.route('/', stockRoutes);
 app.route('/', kitRoutes);

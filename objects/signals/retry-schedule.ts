@@ -16,7 +16,8 @@ export const nextAttemptAt = (
   random: () => number = Math.random,
 ): number | null => {
   const gap = Math.min(MAX_RETRY_GAP_MS, FIRST_RETRY_MS * 3 ** Math.max(0, failures - 1));
-  const at = now + gap * (0.8 + 0.4 * random());
+  // Whole milliseconds: alarms and Date.now() have no finer grain, so a fraction would never be due.
+  const at = Math.ceil(now + gap * (0.8 + 0.4 * random()));
   return at - firstAttemptAt > RETRY_FOR_MS ? null : at;
 };
 

@@ -74,8 +74,13 @@ export class WebhookStore {
 
   /** Adds a delivery unless one with this id exists (the same event published twice). */
   addDelivery(row: DeliveryRow): boolean {
-    const r = this.db.insert(t.deliveries).values(row).onConflictDoNothing().run();
-    return r.rowsWritten > 0;
+    const added = this.db
+      .insert(t.deliveries)
+      .values(row)
+      .onConflictDoNothing()
+      .returning({ id: t.deliveries.id })
+      .all();
+    return added.length > 0;
   }
 
   saveDelivery(row: DeliveryRow): void {
