@@ -3,10 +3,10 @@ import { catalogDb } from '../../db/client';
 import { skus } from '../../db/schema';
 import { Failure } from '../../protocol/errors';
 
-// Reads, batches and carts check their SKUs against the catalog before they reach an object,
-// so a code nobody created never gets a stored object. SKUs are never deleted, so each isolate
-// remembers the codes it has found and asks D1 only about the others, in one query however
-// many there are (a JSON array bound as one parameter, not one parameter per code).
+// Reads, stock operations, batches and carts check their SKUs against the catalog before they
+// reach an object, so a code nobody created never gets a stored object. SKUs are never deleted,
+// so each isolate remembers the codes it has found and asks D1 only about the others, in one
+// query however many there are (a JSON array bound as one parameter, not one per code).
 
 /** Codes remembered per isolate; past this the memory starts over (about 50 bytes a code). */
 const MAX_REMEMBERED = 100_000;

@@ -72,6 +72,9 @@ const documentMovement = (
 /** Sends one command to its SKU's counter and renders the outcome. */
 const applyCommand = async (c: Context<AppEnv>, sku: string, raw: Command, created: boolean) => {
   const { command, scope } = await prepareCommand(c.env, c.get('principal'), raw);
+  // Before any object is touched, as the reads do: a code nobody created gets no stored object.
+  // A known SKU is remembered per isolate, so the hot path asks D1 nothing.
+  await assertKnownSku(c.env, sku);
   if (command.op === 'hold') await refuseKitHold(c.env, sku);
   const key = parseOr(
     IdempotencyHeader,
