@@ -91,6 +91,8 @@ const MATRIX: Row[] = [
   ['GET',    '/v1/skus/{sku}/stock',                         _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/skus/{sku}/events',                        _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/skus/{sku}/holds/held',                    _,                                                      200, 200, 200, 200, 200],
+  ['GET',    '/v1/skus/{sku}/holds/other-held',              _,                                                      200, 403, 403, 403, 200],
+  ['GET',    '/v1/skus/{sku}/holds/order-b',                 _,                                                      200, 403, 403, 403, 200],
   ['GET',    '/v1/skus',                                     _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/skus/{sku}',                               _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/locations',                                _,                                                      200, 200, 200, 200, 200],

@@ -1,7 +1,8 @@
 import type { Principal } from '../../protocol/auth';
 import { type Err, err, ok, type Result } from '../../protocol/errors';
-import type { Movement, MovementFilter } from '../../protocol/ledger';
+import type { MovementFilter } from '../../protocol/ledger';
 import { ReservationId } from '../../protocol/reservations';
+import type { StockEvent } from '../../protocol/stock';
 
 /**
  * A filter narrowed to what the key may read. `locations` means "touched any of these" (a
@@ -47,13 +48,33 @@ export const scopeQuery = (principal: Principal, filter: MovementFilter): Result
 const isCartHold = (holdId: string): boolean =>
   ReservationId.safeParse(holdId.split(':')[0]).success;
 
+/** What a key may read of one SKU's ledger or event log: `scopeQuery` with no filter of its own. */
+export const readScope = (principal: Principal): Pick<LedgerQuery, 'actor' | 'locations'> => {
+  const scoped = scopeQuery(principal, {});
+  if (!scoped.ok) return { locations: [] };
+  const { actor, locations } = scoped.value;
+  return { ...(actor !== undefined && { actor }), ...(locations !== undefined && { locations }) };
+};
+
 /**
- * A movement as the key may see it: only an admin sees idempotency keys (a cart's `co:…` keys
- * would let anyone replay or block its steps) and the hold ids Checkout gives a cart's holds.
+ * Whether a movement or a SKU's event is in the scope `scopeQuery` gave: what the ledger's SQL
+ * filters on (the actor, a location among the deltas), for events read from the SKU's object.
+ */
+export const inScope =
+  (scope: Pick<LedgerQuery, 'actor' | 'locations'>) =>
+  (m: StockEvent): boolean =>
+    (scope.actor === undefined || m.actor === scope.actor) &&
+    (scope.locations === undefined ||
+      m.deltas.some((d) => scope.locations?.includes(d.location) ?? false));
+
+/**
+ * A movement (or a SKU's event) as the key may see it: only an admin sees idempotency keys (a
+ * cart's `co:…` keys would let anyone replay or block its steps) and the hold ids Checkout gives
+ * a cart's holds.
  */
 export const visibleTo =
   (principal: Principal) =>
-  (m: Movement): Movement =>
+  <M extends StockEvent>(m: M): M =>
     principal.role === 'admin'
       ? m
       : {

@@ -15,7 +15,7 @@ import { assertSkuExists } from '../catalog/exists';
 import { exportCsv } from '../ledger/csv-export';
 import { queryMovements, skuHistory } from '../ledger/movements';
 import { reconcile } from '../ledger/reconcile';
-import { scopeQuery, visibleTo } from '../ledger/scope';
+import { readScope, scopeQuery, visibleTo } from '../ledger/scope';
 import { bearer, errorResponses, json } from '../route-docs';
 
 export const ledgerRoutes = createApp();
@@ -111,9 +111,7 @@ ledgerRoutes.openapi(
     const { after, limit } = c.req.valid('query');
     const { sku } = c.req.valid('param');
     const principal = c.get('principal');
-    const { locations, actor } = unwrap(scopeQuery(principal, {}));
-    const scope = { ...(locations && { locations }), ...(actor && { actor }) };
-    const page = await skuHistory(c.env, sku, after, limit, scope);
+    const page = await skuHistory(c.env, sku, after, limit, readScope(principal));
     const body: HistoryPage = { ...page, items: page.items.map(visibleTo(principal)) };
     // Only the catalog's SKUs have ledger rows, so only an empty page needs the catalog's word.
     if (page.items.length === 0) await assertSkuExists(c.env, sku);

@@ -31,8 +31,10 @@ import {
 import { type AppEnv, createApp } from '../app';
 import { refuseKitHold } from '../catalog/kits';
 import { assertKnownSku } from '../catalog/known-skus';
+import { inScope, readScope, visibleTo } from '../ledger/scope';
 import { parseOr, readJson } from '../parse';
 import { bearer, errorResponses, json } from '../route-docs';
+import { mayReadHold } from '../stock/authorize';
 import { prepareCommand } from '../stock/prepare';
 import { skuStock } from '../stubs';
 
@@ -161,6 +163,8 @@ stockRoutes.openapi(
     method: 'get',
     path: '/v1/skus/{sku}/events',
     summary: "Page through a SKU's event log by seq",
+    description:
+      'Scoped as the ledger is: an admin or viewer key reads every event, a warehouse key the events at its locations, a storefront or connector key the events it made; only an admin sees idempotency keys and the hold ids of carts. A scoped page may carry fewer events than `limit`: follow `next` until it is null.',
     tags: ['stock'],
     security: bearer,
     request: {
@@ -181,7 +185,10 @@ stockRoutes.openapi(
     await assertKnownSku(c.env, sku);
     const result = await skuStock(c.env, sku).getEvents(after, limit);
     if (!result.ok) throw new Failure(result.error);
-    const page: EventPage = result.value;
+    // Filtered after the object's page, whose `next` still counts every event it passed.
+    const principal = c.get('principal');
+    const events = result.value.events.filter(inScope(readScope(principal)));
+    const page: EventPage = { ...result.value, events: events.map(visibleTo(principal)) };
     return c.json(page, 200);
   },
 );
@@ -191,16 +198,30 @@ stockRoutes.openapi(
     method: 'get',
     path: '/v1/skus/{sku}/holds/{holdId}',
     summary: 'One hold: status, allocations, expiry',
+    description:
+      'An admin or viewer key reads any hold, a storefront or connector key the holds of its channels, a warehouse key the holds with units at its locations; another hold is 403 forbidden.',
     tags: ['stock'],
     security: bearer,
     request: { params: HoldParam },
-    responses: { 200: { description: 'Hold', ...json(HoldView) }, ...errorResponses(401, 404) },
+    responses: {
+      200: { description: 'Hold', ...json(HoldView) },
+      ...errorResponses(400, 401, 403, 404),
+    },
   }),
   async (c) => {
     const { sku, holdId } = c.req.valid('param');
     await assertKnownSku(c.env, sku);
     const result = await skuStock(c.env, sku).getHold(holdId);
     if (!result.ok) throw new Failure(result.error);
+    const principal = c.get('principal');
+    if (!mayReadHold(principal, result.value)) {
+      // Names only the id, as a refused hold of another channel does: not whose it is.
+      throw new Failure({
+        code: 'forbidden',
+        message: `Key ${principal.keyId} (${principal.role}) may not read hold ${holdId} of SKU ${sku}: it is outside the key's scope`,
+        details: { role: principal.role, holdId },
+      });
+    }
     return c.json(result.value, 200);
   },
 );

@@ -1,6 +1,6 @@
 import type { Principal } from '../../protocol/auth';
 import { type AppError, err, type Result } from '../../protocol/errors';
-import type { Command, Op } from '../../protocol/stock';
+import type { Command, HoldView, Op } from '../../protocol/stock';
 
 /** Scope handed to SkuStock for what only it can check (a hold's channel, a transfer's destination). */
 export type Scope = { channels: string[] | null; locations: string[] | null };
@@ -63,3 +63,21 @@ export const authorizeCommand = (p: Principal, cmd: Command): Result<Scope> => {
 };
 
 export type { AppError };
+
+/**
+ * Whether the principal may read this hold: an admin or viewer any hold, a storefront or
+ * connector key the holds of its channels, a warehouse key those with units at its locations
+ * (it ships by hold id). The same lines its commands on a hold are held to.
+ */
+export const mayReadHold = (p: Principal, hold: Pick<HoldView, 'channel' | 'allocations'>) => {
+  switch (p.role) {
+    case 'admin':
+    case 'viewer':
+      return true;
+    case 'storefront':
+    case 'connector':
+      return hold.channel !== null && p.channels.includes(hold.channel);
+    case 'warehouse':
+      return hold.allocations.some((a) => p.locations.includes(a.location));
+  }
+};
