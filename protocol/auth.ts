@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Roles of DESIGN.md §6. */
+/** Roles of API keys: what each may do is in README "Keys and roles" and SECURITY.md. */
 export const Role = z.enum(['admin', 'storefront', 'warehouse', 'connector', 'viewer']);
 export type Role = z.infer<typeof Role>;
 

@@ -24,7 +24,7 @@ export const StreamFilter = z.object({
 });
 export type StreamFilter = z.infer<typeof StreamFilter>;
 
-/** The rules of DESIGN.md §4 that turn availability into a channel's listed quantity. */
+/** What turns availability into a channel's listed quantity (README, "The real-time stream"). */
 export const ListingRules = z.object({
   code: ChannelCode,
   locations: z.array(LocationCode),

@@ -18,10 +18,10 @@ export const sellable = (rules: Pick<Rules, 'locations'>, locations: readonly Lo
 };
 
 /**
- * The quantity a channel lists (DESIGN.md §4), in this order: percentage of sellable (rounded
- * down), minus the buffer (not below 0), then 0 when at or below end-when, then at most
- * maxListed. End-when looks at the quantity before the cap, so a low cap never ends a listing
- * that has plenty behind it. `rule` names the last rule that lowered the quantity.
+ * The quantity a channel lists (README, "The real-time stream"), in this order: percentage of
+ * sellable (rounded down), minus the buffer (not below 0), then 0 when at or below end-when,
+ * then at most maxListed. End-when looks at the quantity before the cap, so a low cap never ends
+ * a listing that has plenty behind it. `rule` names the last rule that lowered the quantity.
  */
 export const listedQuantity = (
   rules: Rules,
