@@ -88,6 +88,22 @@ describe('unauthenticated load on D1', () => {
     expect((await call('/v1/locations', { key: other, bindings })).status).toBe(200);
   });
 
+  it("bounds a flood of made-up keys from one address to the limit's worth of D1 reads, and no write", async () => {
+    const d1 = recordingD1();
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      statuses.push(
+        (await call('/v1/skus', { key: unknownKey(), ip, bindings: { DB: d1.proxy } })).status,
+      );
+    }
+    // 20 failures per 10 s window with wrangler.toml's binding: a run straddling two windows
+    // may pass 40; after that the address is refused in the isolate without asking D1.
+    expect(d1.writes()).toEqual([]);
+    expect(d1.about('api_keys').length).toBeLessThanOrEqual(41);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(159);
+  });
+
   it("limits failed authentications per address with wrangler.toml's own binding", async () => {
     const ip = freshIp();
     const statuses: number[] = [];

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createKey } from '../support/client';
-import { call, countingHubs } from './auth-support';
+import { call, countingHubs, recordingD1 } from './auth-support';
 
 type Ledger = { unflushedEvents: number; shardsUnreachable: number };
 
 describe('health', () => {
-  it('answers liveness without a key and without calling a single hub', async () => {
+  it('answers liveness without a key, without calling a single hub and without asking D1', async () => {
     const hubs = countingHubs();
+    const d1 = recordingD1();
     const res = await call<Record<string, unknown>>('/v1/health', {
       key: null,
-      bindings: { StreamHub: hubs.proxy },
+      bindings: { StreamHub: hubs.proxy, DB: d1.proxy },
     });
     expect(res.status).toBe(200);
     expect(hubs.state.stubs).toBe(0);
+    expect(d1.statements).toEqual([]);
     expect(res.body).toEqual({ status: 'ok', time: expect.any(String) });
   });
 

@@ -91,4 +91,18 @@ describe('the catalog check on the hot path', () => {
     }
     expect(d1.about('skus')).toEqual([]);
   });
+
+  it('asks D1 once per request naming an unknown SKU, and touches no object', async () => {
+    const ghost = uniq('GHOST');
+    const d1 = recordingD1();
+    for (let i = 0; i < 3; i++) {
+      const res = await call(`/v1/skus/${ghost}/holds`, {
+        body: { quantity: 1, channel: cat.channel },
+        bindings: { DB: d1.proxy },
+      });
+      expect(res.status).toBe(404);
+    }
+    expect(d1.about('skus').length).toBe(3);
+    expect(await stored(ghost)).toBe(false);
+  });
 });
