@@ -16,6 +16,15 @@ import { WebhookReceiver } from './webhook/receiver';
 
 export const ACCOUNT_HEADER = 'x-sim-account';
 
+type SimEnv = {
+  /**
+   * Set by simulators/wrangler.toml (local runs): an alarm this often keeps each account in
+   * memory, since workerd evicts an object idle for ~10 s and the account's state with it.
+   * Unset in tests, whose accounts live only as long as a test.
+   */
+  KEEP_ALIVE_MS?: string;
+};
+
 async function toSim(request: Request): Promise<SimRequest> {
   return {
     method: request.method,
@@ -37,9 +46,18 @@ async function toResponse(res: SimResponse): Promise<Response> {
   });
 }
 
-abstract class AccountObject<S extends SimAccount> extends DurableObject {
+abstract class AccountObject<S extends SimAccount> extends DurableObject<SimEnv> {
   private sim: S | undefined;
   protected abstract create(account: string, now: number): S;
+
+  override async alarm(): Promise<void> {
+    this.keepAlive();
+  }
+
+  private keepAlive(): void {
+    const every = Number(this.env.KEEP_ALIVE_MS ?? 0);
+    if (every > 0) void this.ctx.storage.setAlarm(Date.now() + every);
+  }
 
   /** Admin actions every account has; subclasses add their own. */
   protected admin(sim: S, action: string, body: unknown, now: number): unknown {
@@ -54,6 +72,7 @@ abstract class AccountObject<S extends SimAccount> extends DurableObject {
     const url = new URL(request.url);
     const admin = /^\/_sim\/\w+\/(\w+)$/.exec(url.pathname);
     if (admin?.[1] === 'reset') this.sim = undefined;
+    if (this.sim === undefined) this.keepAlive();
     this.sim ??= this.create(account, now);
     if (admin?.[1]) {
       const body = request.method === 'POST' ? await request.json().catch(() => ({})) : undefined;

@@ -39,7 +39,10 @@ const Availability = z.array(
 );
 export class AmazonSeller implements SimAccount {
   faults: Faults = Faults.parse({});
-  private readonly listings = new Map<string, { quantity: number; applied: number }>();
+  /** `at`: when a patch last set it (ms), so a benchmark can time what the marketplace shows. */
+  private readonly listings = new Map<string, { quantity: number; applied: number; at: number }>();
+  /** The clock of the request or listing being served: feeds apply their patches lazily. */
+  private now = 0;
   private readonly buckets: Record<string, TokenBucket>;
   private ids = 0;
   private readonly feeds: Feeds;
@@ -77,6 +80,7 @@ export class AmazonSeller implements SimAccount {
   }
 
   listing(now: number) {
+    this.now = now;
     this.feeds.progress(now);
     return {
       seller: this.seller,
@@ -90,6 +94,7 @@ export class AmazonSeller implements SimAccount {
   }
 
   async handle(req: SimRequest, now: number): Promise<SimResponse> {
+    this.now = now;
     const r = await this.route(req, now);
     return this.faults.delayMs ? { ...r, delayMs: this.faults.delayMs } : r;
   }
@@ -227,9 +232,10 @@ export class AmazonSeller implements SimAccount {
       quantity = p.op === 'delete' ? 0 : (value.data[0]?.quantity ?? quantity);
     }
     if (quantity !== undefined) {
-      const l = this.listings.get(sku) ?? { quantity: 0, applied: 0 };
+      const l = this.listings.get(sku) ?? { quantity: 0, applied: 0, at: 0 };
       l.quantity = quantity;
       l.applied++;
+      l.at = this.now;
       this.listings.set(sku, l);
       this.totals.applied++;
     }

@@ -38,7 +38,8 @@ const BAD_TOKEN = {
   errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
 };
 
-type Level = { available: number; applied: number; attempts: Set<string> };
+/** `at`: when a push last set it (ms), so a benchmark can time what the marketplace shows. */
+type Level = { available: number; applied: number; at: number; attempts: Set<string> };
 type Remembered = { params: string; payload: unknown; failed: boolean };
 
 const isGid = (type: string, id: string) => new RegExp(`^gid://shopify/${type}/(\\d+)$`).exec(id);
@@ -95,7 +96,13 @@ export class ShopifyShop implements SimAccount {
       bucket: this.status(now),
       items: [...this.levels].map(([key, l]) => {
         const [inventoryItemId, locationId] = key.split('|');
-        return { inventoryItemId, locationId, available: l.available, applied: l.applied };
+        return {
+          inventoryItemId,
+          locationId,
+          available: l.available,
+          applied: l.applied,
+          at: l.at,
+        };
       }),
       totals: this.totals,
     };
@@ -104,7 +111,12 @@ export class ShopifyShop implements SimAccount {
   /** A merchant's own edit in the Shopify admin: what makes a later compare-and-set stale. */
   merchantSets(inventoryItemId: string, locationId: string, available: number): void {
     const key = `${inventoryItemId}|${locationId}`;
-    const level = this.levels.get(key) ?? { available: 0, applied: 0, attempts: new Set<string>() };
+    const level = this.levels.get(key) ?? {
+      available: 0,
+      applied: 0,
+      at: 0,
+      attempts: new Set<string>(),
+    };
     this.levels.set(key, { ...level, available });
   }
 
@@ -423,10 +435,12 @@ export class ShopifyShop implements SimAccount {
       const level = this.levels.get(key) ?? {
         available: 0,
         applied: 0,
+        at: 0,
         attempts: new Set<string>(),
       };
       level.available = q.quantity;
       level.applied++;
+      level.at = ctx.now;
       // The same reference document applied twice to one item is a push applied twice.
       const doc = input.referenceDocumentUri ?? '';
       if (doc && level.attempts.has(doc)) this.totals.duplicates++;
