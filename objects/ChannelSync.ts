@@ -52,6 +52,8 @@ const POLL_MS = 60_000;
 const LEASE_MS = 30_000;
 /** The channel's listing rules are read from the catalog at most this often. */
 const LISTING_TTL_MS = 30_000;
+/** The channel code, kept for wake-ups that come without the object's name. */
+const CHANNEL_KEY = 'channel';
 
 const SkuList = z.array(SkuCode).max(20_000);
 const Lines = z.array(
@@ -95,6 +97,9 @@ export class ChannelSync extends DurableObject<Env> {
     this.store = new SyncStore(drizzle(ctx.storage, { schema }));
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(drizzle(ctx.storage), migrations);
+      if (ctx.id.name !== undefined && ctx.storage.kv.get(CHANNEL_KEY) !== ctx.id.name) {
+        ctx.storage.kv.put(CHANNEL_KEY, ctx.id.name);
+      }
       this.row = this.store.connection();
       this.engine = this.newEngine(this.row?.createdAt ?? Date.now());
       this.scheduler = new AlarmScheduler(
@@ -348,7 +353,9 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   private get channel(): string {
-    const name = this.ctx.id.name;
+    // An alarm after a restart wakes the object without its name (wrangler dev): the stored one.
+    const name =
+      this.ctx.id.name ?? z.string().optional().parse(this.ctx.storage.kv.get(CHANNEL_KEY));
     if (name === undefined)
       throw new Error('ChannelSync is addressed by channel code (idFromName)');
     return name;
