@@ -1,44 +1,66 @@
-// `npm start`: the whole mesh on this machine. Applies the D1 migrations, runs `wrangler dev`,
-// and on first start seeds a demo catalog (locations, channels, the 2,605 SKUs of the real order
-// stream in data/ and their opening stock) through the public API. Data persists in
-// .wrangler/state, so later starts skip the seed; `npm start -- --reseed` runs it again (every
-// step is idempotent). It builds the stock wall (web/) first and, once the demo is up, starts the
-// traffic simulator (scripts/simulate.ts: `--speed N`, `--no-traffic`), which prints the wall's
-// signed-in link. Ctrl-C stops wrangler, the simulator and this script.
-import { type ChildProcess, spawn } from 'node:child_process';
+// `npm start`: the whole mesh on this machine. Applies the D1 migrations, starts the marketplace
+// simulators (simulators/, on port 8790) and the mesh (wrangler dev, through wrangler's
+// startWorker API: the same runtime, plus the MARKETPLACES service binding to the simulators,
+// which wrangler.toml never declares, so a deploy never has it), and on first start seeds a demo
+// catalog (locations, channels, the 2,605 SKUs of the real order stream in data/ and their
+// opening stock) through the public API. Data persists in .wrangler/state, so later starts skip
+// the seed; `npm start -- --reseed` runs it again (every step is idempotent). Every start then
+// connects the demo channels to the simulators afresh (scripts/demo-connectors.ts). It builds the
+// stock wall (web/) first and, once the demo is up, starts the traffic simulator
+// (scripts/simulate.ts: `--speed N`, `--no-traffic`), which prints the wall's signed-in link.
+// Ctrl-C stops the servers, the simulator and this script.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unstable_startWorker } from 'wrangler';
 import { buildWeb } from '../web/build.ts';
 import {
   DEMO_CHANNELS,
   DEMO_LOCATIONS,
+  type DemoSku,
   importChunks,
   openingStock,
   skusFromOrders,
 } from './demo-catalog.ts';
+import {
+  connectDemoChannels,
+  DEMO_CONNECTIONS,
+  listingUrl,
+  reportFirstSyncs,
+} from './demo-connectors.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
 const base = `http://127.0.0.1:${port}`;
+const simulatorsPort = Number(process.env.SIMULATORS_PORT ?? 8790);
+const simulators = `http://127.0.0.1:${simulatorsPort}`;
 const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+process.env.WRANGLER_SEND_METRICS = 'false';
 const DEV_ADMIN_KEY = 'smk_dev_admin_local';
+/**
+ * Where the two servers find each other (wrangler's dev registry): this checkout's own, so another
+ * checkout's simulators or a benchmark's never answer for these.
+ */
+const registry = path.join(root, '.wrangler', 'registry');
 // Small requests: 5,000-line batches and 1,000-SKU imports stalled wrangler dev's local proxy.
 const BATCH_LINES = 500;
 
 const log = (message: string) => console.log(`[stockmesh] ${message}`);
 
-/** The admin key of .dev.vars, written with the dev default if there is none. */
-const adminKey = (): string => {
+/** A variable of .dev.vars (never committed), written there with `make()` if it is missing. */
+const devVar = (name: string, make: () => string): string => {
   const file = path.join(root, '.dev.vars');
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const match = /^ADMIN_KEY\s*=\s*"?([^"\r\n]+)"?\s*$/m.exec(text);
+  const match = new RegExp(`^${name}\\s*=\\s*"?([^"\\r\\n]+)"?\\s*$`, 'm').exec(text);
   if (match?.[1]) return match[1];
+  const value = make();
   const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-  writeFileSync(file, `${text}${separator}ADMIN_KEY=${DEV_ADMIN_KEY}\n`);
-  log(`wrote ADMIN_KEY=${DEV_ADMIN_KEY} to .dev.vars`);
-  return DEV_ADMIN_KEY;
+  writeFileSync(file, `${text}${separator}${name}=${value}\n`);
+  log(`wrote ${name} to .dev.vars`);
+  return value;
 };
 
 /** Runs a command to completion, output shown, failing on a non-zero exit. */
@@ -53,11 +75,10 @@ const run = (command: string, args: string[]) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until the gateway answers /v1/health, or the child dies, or 90 s pass. */
-const waitForHealth = async (child: ChildProcess) => {
+/** Waits until the gateway answers /v1/health, or 90 s pass. */
+const waitForHealth = async () => {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}`);
     try {
       const res = await fetch(`${base}/v1/health`, { signal: AbortSignal.timeout(5000) });
       if (res.ok) return;
@@ -135,7 +156,7 @@ const catalogIsEmpty = async (key: string): Promise<boolean> => {
 const seedMarker = path.join(root, '.wrangler', 'state', 'stockmesh-demo-seed');
 const seedState = () => (existsSync(seedMarker) ? readFileSync(seedMarker, 'utf8').trim() : '');
 
-const seed = async (key: string) => {
+const seed = async (key: string, skus: readonly DemoSku[]) => {
   mkdirSync(path.dirname(seedMarker), { recursive: true });
   writeFileSync(seedMarker, 'started\n');
   const started = Date.now();
@@ -149,8 +170,6 @@ const seed = async (key: string) => {
   }
   log(`${DEMO_LOCATIONS.length} locations and ${DEMO_CHANNELS.length} channels`);
 
-  const orders = readFileSync(path.join(root, 'data', 'online-retail-2010-12.csv'), 'utf8');
-  const skus = skusFromOrders(orders);
   let imported = 0;
   for (const chunk of importChunks(skus)) {
     const res = await call(key, 'POST', '/v1/skus/import', chunk, {
@@ -202,37 +221,78 @@ const startWall = (key: string) => {
   process.on('exit', () => traffic.kill());
 };
 
+/** The marketplace simulators, then the mesh bound to them; both stop on Ctrl-C. */
+const startServers = async () => {
+  const quiet = { logLevel: 'warn' as const };
+  const marketplaces = await unstable_startWorker({
+    config: path.join(root, 'simulators', 'wrangler.toml'),
+    dev: {
+      server: { hostname: '127.0.0.1', port: simulatorsPort },
+      inspector: false,
+      registry,
+      watch: true,
+      ...quiet,
+    },
+  });
+  await marketplaces.ready;
+  log(`marketplace simulators: ${simulators}/_sim`);
+  const mesh = await unstable_startWorker({
+    config: path.join(root, 'wrangler.toml'),
+    // Local only: the mesh sends every marketplace request to the simulators (docs/connectors.md).
+    bindings: { MARKETPLACES: { type: 'service', service: 'stockmesh-simulators' } },
+    dev: { server: { hostname: '127.0.0.1', port }, registry, watch: true },
+  });
+  await mesh.ready;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled([mesh.dispose(), marketplaces.dispose()]);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+};
+
 const main = async () => {
-  const key = adminKey();
+  const key = devVar('ADMIN_KEY', () => DEV_ADMIN_KEY);
+  // Encrypts connector credentials; a fresh random one per checkout (stored ones are the demo's,
+  // which every start makes again).
+  devVar('CONNECTOR_SECRET', () => randomBytes(32).toString('base64url'));
   await run(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local']);
   await buildWeb();
   log('built the stock wall (web/dist)');
-  const dev = spawn(wrangler, ['dev', '--port', String(port), '--ip', '127.0.0.1'], {
-    cwd: root,
-    env,
-    stdio: 'inherit',
-  });
-  // Ctrl-C reaches wrangler too (same process group); wait for it to stop, then stop with it.
-  const stop = () => {
-    if (dev.exitCode === null) dev.kill('SIGINT');
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+  mkdirSync(registry, { recursive: true });
+  await startServers();
 
+  const orders = readFileSync(path.join(root, 'data', 'online-retail-2010-12.csv'), 'utf8');
+  const skus = skusFromOrders(orders);
   try {
-    await waitForHealth(dev);
+    await waitForHealth();
     const state = seedState();
     if (process.argv.includes('--reseed') || state === 'started') {
       log('seeding the demo catalog (again: every step is idempotent)…');
-      await seed(key);
+      await seed(key, skus);
     } else if (state === 'done') {
       log('demo catalog already seeded (npm start -- --reseed to run the seed again)');
     } else if (await catalogIsEmpty(key)) {
       log('empty catalog: seeding the demo…');
-      await seed(key);
+      await seed(key, skus);
     } else {
       log('the catalog has SKUs of its own: not seeding the demo');
+    }
+    if (seedState() === 'done') {
+      const bound = (
+        method: string,
+        route: string,
+        body?: string,
+        headers?: Record<string, string>,
+      ) => call(key, method, route, body, headers);
+      const codes = skus.map((s) => s.code);
+      await connectDemoChannels({ call: bound, simulators, skus: codes, log });
+      void reportFirstSyncs({ call: bound, simulators, log }).catch((error: unknown) =>
+        log(`first sync report failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
   } catch (error) {
     log(`setup failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -241,6 +301,11 @@ const main = async () => {
   log(`ready: ${base}`);
   log(`API docs: ${base}/docs`);
   log(`admin key: ${key}  (curl -H "Authorization: Bearer ${key}" ${base}/v1/skus?limit=3)`);
+  if (seedState() === 'done') {
+    for (const c of DEMO_CONNECTIONS) {
+      log(`${c.channel} on the simulated ${c.marketplace}: ${listingUrl(simulators, c)}`);
+    }
+  }
   startWall(key);
 };
 
