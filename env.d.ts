@@ -1,4 +1,5 @@
 // Bindings of the Worker (wrangler.toml) and the test-only ones (vitest.config.ts).
+import type { AdsSync } from './objects/AdsSync';
 import type { ChannelSync } from './objects/ChannelSync';
 import type { Checkout } from './objects/Checkout';
 import type { SkuStock } from './objects/SkuStock';
@@ -19,6 +20,7 @@ declare global {
       StreamHub: DurableObjectNamespace<StreamHub>;
       ChannelSync: DurableObjectNamespace<ChannelSync>;
       Webhooks: DurableObjectNamespace<Webhooks>;
+      AdsSync: DurableObjectNamespace<AdsSync>;
       STREAM_SHARDS: string;
       /** Messages a stream subscriber may leave unconfirmed before it is told to resync (default 1000). */
       STREAM_WINDOW?: string;

@@ -192,3 +192,12 @@ export const kits = sqliteTable(
     check('kits_not_self', sql`${t.kitSku} <> ${t.componentSku}`),
   ],
 );
+
+/** Ads connections by name (each kept by its AdsSync object): whom stock signals go to. */
+export const adsConnections = sqliteTable('ads_connections', {
+  name: text('name').primaryKey(),
+  kind: text('kind').notNull(),
+  /** The channel whose listed quantity the connection's ads follow. */
+  channel: text('channel').notNull(),
+  ...timestamps,
+});

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import { adsSimulators } from './ads';
 import { ACCOUNT_HEADER } from './objects';
 import { MARKETPLACES, type Marketplace, routeOf } from './route';
 
+export { GoogleAdsSim, MerchantSim, MetaAdsSim } from './ads';
 export { AmazonSellerSim, ShopifyShopSim, WebhookReceiverSim } from './objects';
 
 // The marketplace simulators: a dev-only Worker (simulators/wrangler.toml), never deployed with
@@ -12,6 +14,9 @@ type SimEnv = {
   SHOPIFY: DurableObjectNamespace;
   AMAZON: DurableObjectNamespace;
   WEBHOOK: DurableObjectNamespace;
+  GOOGLE_ADS: DurableObjectNamespace;
+  MERCHANT: DurableObjectNamespace;
+  META_ADS: DurableObjectNamespace;
 };
 
 const namespace = (env: SimEnv, m: Marketplace) =>
@@ -31,6 +36,9 @@ function forward(
 }
 
 const app = new Hono<{ Bindings: SimEnv }>();
+
+// The ads APIs (simulators/ads/): their hosts, path prefixes and /_sim/{google_ads|merchant|meta}.
+app.use('*', adsSimulators);
 
 app.get('/_sim', (c) =>
   c.json({

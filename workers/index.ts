@@ -6,6 +6,7 @@ import { authenticate } from './auth/authenticate';
 import { docsPage } from './docs-page';
 import { jsonBodies } from './json-body';
 import { reconcile } from './ledger/reconcile';
+import { adsRoutes } from './routes/ads';
 import { batchRoutes } from './routes/batch';
 import { channelLagRoutes } from './routes/channel-lag';
 import { channelRoutes } from './routes/channels';
@@ -23,6 +24,7 @@ import { streamRoutes } from './routes/stream';
 import { webhookRoutes } from './routes/webhooks';
 import { pushChannelRules } from './stream/rules';
 
+export { AdsSync } from '../objects/AdsSync';
 export { ChannelSync } from '../objects/ChannelSync';
 export { Checkout } from '../objects/Checkout';
 export { SkuStock } from '../objects/SkuStock';
@@ -64,7 +66,13 @@ app.use('/v1/*', async (c, next) => {
 // The stream authenticates itself: a refused WebSocket gets a close code and reason, not a 401.
 app.use('/v1/*', except(['/v1/health', '/v1/stream'], authenticate));
 // Every body is JSON (or empty), except the imports' NDJSON or CSV, which those routes check.
-app.use('/v1/*', except(['/v1/skus/import', '/v1/channels/:code/mappings/import'], jsonBodies));
+app.use(
+  '/v1/*',
+  except(
+    ['/v1/skus/import', '/v1/channels/:code/mappings/import', '/v1/ads/:name/mappings/import'],
+    jsonBodies,
+  ),
+);
 // A channel's new rules go to every stream hub (re-emitting the listed quantities they change).
 app.use('/v1/channels/:code', pushChannelRules);
 
@@ -76,6 +84,7 @@ app.route('/', locationRoutes);
 app.route('/', channelRoutes);
 app.route('/', channelLagRoutes);
 app.route('/', connectionRoutes);
+app.route('/', adsRoutes);
 app.route('/', webhookRoutes);
 app.route('/', streamRoutes);
 app.route('/', stockRoutes);

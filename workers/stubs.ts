@@ -11,3 +11,5 @@ export const channelSync = (env: Env, channel: string) =>
   env.ChannelSync.get(env.ChannelSync.idFromName(channel));
 /** Every webhook subscription and its deliveries: one object for the mesh. */
 export const webhooks = (env: Env) => env.Webhooks.get(env.Webhooks.idFromName('webhooks'));
+/** Ads that follow stock for one ads connection; the name is the connection's name. */
+export const adsSync = (env: Env, name: string) => env.AdsSync.get(env.AdsSync.idFromName(name));
