@@ -26,7 +26,7 @@ import { afterFailure, afterSuccess, HEALTHY, SyncHealth } from './health';
 import { ingestPage } from './ingest';
 import { isPending, type SyncItem } from './item';
 import { anyProgress, applyOutcome, countOutcomes } from './outcomes';
-import { byRisk, isUrgent, nextBatch, SyncQueue } from './queue';
+import { byRisk, isUrgent, nextBatch, riskOf, SyncQueue } from './queue';
 import type { SyncRepo } from './repo';
 
 // The sync of one channel: reads its rows from the hubs, pushes the differences to the
@@ -313,10 +313,29 @@ export class SyncEngine {
       requests++;
       await this.sendPush(session, this.push, live);
     }
-    if (more()) requests += await this.driveBulk(session, live, more);
+    // Sell-outs go before any bulk step: starting a job (its upload above all) takes seconds, and
+    // one still waiting for the per-item limit holds the job's steps back until it has gone.
+    let bulkMayGo = true;
+    if (session.adapter.bulk !== undefined && more()) {
+      const sellOut = (i: SyncItem) => this.perItem(i) && riskOf(i) === 'sell-out';
+      requests += await this.pushBatches(session, live, more, sellOut);
+      bulkMayGo = nextBatch(this.queue.values(), 1, sellOut).length === 0;
+    }
+    if (bulkMayGo && more()) requests += await this.driveBulk(session, live, more);
+    requests += await this.pushBatches(session, live, more, (i) => this.perItem(i));
+  }
+
+  /** Sends per-item batches of the riskiest `eligible` SKUs while the gate and the run allow. */
+  private async pushBatches(
+    session: Session,
+    live: () => boolean,
+    more: () => boolean,
+    eligible: (i: SyncItem) => boolean,
+  ): Promise<number> {
+    let requests = 0;
     while (more() && this.push === undefined && mayGo(this.gate, this.ports.now())) {
       const size = Math.max(1, session.adapter.maxBatch(session.settings));
-      const batch = nextBatch(this.queue.values(), size, (i) => this.perItem(i));
+      const batch = nextBatch(this.queue.values(), size, eligible);
       if (batch.length === 0) break;
       requests++;
       const stale = batch.filter((i) => i.reread);
@@ -333,6 +352,7 @@ export class SyncEngine {
       this.push = attempt;
       await this.sendPush(session, attempt, live);
     }
+    return requests;
   }
 
   /** Not unmapped, and not waiting in the bulk job with the quantity it still lists. */
