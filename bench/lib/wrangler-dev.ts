@@ -9,8 +9,16 @@ import { bin, repoRoot } from './repo.ts';
 
 const run = promisify(execFile);
 
-/** No metrics (no network here) and no interactive prompts. */
-const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' });
+/**
+ * No metrics (no network here) and no interactive prompts; `registry`: the dev registry through
+ * which this server's service bindings find the other servers of the run, and only them.
+ */
+const wranglerEnv = (registry?: string) => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CI: '1',
+  ...(registry !== undefined && { WRANGLER_REGISTRY_PATH: registry }),
+});
 
 export type DevServer = {
   url: string;
@@ -29,6 +37,10 @@ export type DevOptions = {
   vars?: Record<string, string>;
   /** Polled until it answers 200. */
   readyPath?: string;
+  /** A dev registry directory shared with the servers its service bindings name. */
+  registry?: string;
+  /** Apply the config's D1 migrations first (default true; the simulators have no D1). */
+  d1?: boolean;
   /** wrangler's --log-level; `info` logs every request (costly under load, useful to debug). */
   logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error';
   timeoutMs?: number;
@@ -143,7 +155,7 @@ export const startWranglerDev = async (options: DevOptions): Promise<DevServer> 
   try {
     snapshotTree(tree);
     mkdirSync(persistTo);
-    await applyD1Migrations(tree, options.config, persistTo);
+    if (options.d1 !== false) await applyD1Migrations(tree, options.config, persistTo);
   } catch (error) {
     removeWork();
     throw error;
@@ -165,7 +177,7 @@ export const startWranglerDev = async (options: DevOptions): Promise<DevServer> 
         ...vars,
       ],
     ],
-    { cwd: tree, env: wranglerEnv(), detached: true, stdio: ['ignore', log, log] },
+    { cwd: tree, env: wranglerEnv(options.registry), detached: true, stdio: ['ignore', log, log] },
   );
   closeSync(log);
   running.add(child);

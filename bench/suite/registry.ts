@@ -1,4 +1,5 @@
 import { carts } from './scenarios/carts.ts';
+import { connectors } from './scenarios/connectors.ts';
 import { hotSku } from './scenarios/hot-sku.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { ledger } from './scenarios/ledger.ts';
@@ -11,4 +12,13 @@ import type { Scenario } from './types.ts';
  * Every scenario of `npm run bench`, in the order they run and print: each a module exporting a
  * Scenario (types.ts). Adding one is one line here.
  */
-export const registry: Scenario[] = [hotSku, carts, propagation, ingest, ledger, replay, memory];
+export const registry: Scenario[] = [
+  hotSku,
+  carts,
+  propagation,
+  connectors,
+  ingest,
+  ledger,
+  replay,
+  memory,
+];

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { apiClient, devFetch } from '../lib/api.ts';
 import { configDrift } from '../lib/config-drift.ts';
 import { type DevServer, startWranglerDev } from '../lib/wrangler-dev.ts';
@@ -18,9 +21,11 @@ export const startTarget = async (): Promise<Target & { stop: () => Promise<void
     );
   }
   const key = `bench_${randomBytes(24).toString('hex')}`;
+  const registry = await mkdtemp(join(tmpdir(), 'stockmesh-bench-registry-'));
   const server: DevServer = await startWranglerDev({
     config: 'bench/wrangler.toml',
-    vars: { ADMIN_KEY: key },
+    vars: { ADMIN_KEY: key, CONNECTOR_SECRET: randomBytes(32).toString('base64url') },
+    registry,
     logLevel: process.env.BENCH_WRANGLER_LOG === 'info' ? 'info' : 'warn',
   });
   return {
@@ -29,8 +34,12 @@ export const startTarget = async (): Promise<Target & { stop: () => Promise<void
     api: apiClient(server.url, key),
     persistTo: server.persistTo,
     pid: server.pid,
+    registry,
     logTail: server.logTail,
-    stop: server.stop,
+    stop: async () => {
+      await server.stop();
+      rmSync(registry, { recursive: true, force: true });
+    },
   };
 };
 

@@ -17,6 +17,11 @@ export type Target = {
   persistTo: string;
   /** wrangler's process id: workerd is one of its descendants. */
   pid: number | undefined;
+  /**
+   * The run's own dev registry: a server started with it (the marketplace simulators) answers
+   * the bench Worker's MARKETPLACES binding.
+   */
+  registry: string;
   logTail: (lines?: number) => string;
 };
 
