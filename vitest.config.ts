@@ -61,14 +61,9 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: [
-        'test/**/*.test.ts',
-        'objects/**/*.test.ts',
-        'workers/**/*.test.ts',
-        'protocol/**/*.test.ts',
-        'client/**/*.test.ts',
-      ],
-      // The stock wall's tests run in Node with a browser: vitest.web.config.ts.
+      // Tests that need the runtime: bindings, objects, the Worker. Pure modules' unit tests run
+      // in Node (vitest.unit.config.ts); the stock wall's with a browser (vitest.web.config.ts).
+      include: ['test/**/*.test.ts'],
       exclude: [...configDefaults.exclude, 'test/web/**'],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 30_000,
