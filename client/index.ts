@@ -1,7 +1,13 @@
+import { adminClient } from './admin';
+import { createCall } from './call';
 import { restClient } from './rest';
 import type { ReconnectOptions } from './shard-socket';
 import { StockStream, type StreamOptions } from './stream';
 
+export type { BatchLine, BatchResult } from '../protocol/batch';
+export type { ReservationView } from '../protocol/reservations';
+export type { StockView } from '../protocol/stock';
+export type { AdminClient, ImportFormat } from './admin';
 export { StockmeshError } from './errors';
 export type { StreamEvent, UpdateEvent } from './events';
 export { fetchWebSocket } from './fetch-websocket';
@@ -35,8 +41,8 @@ export type ClientOptions = {
 };
 
 /**
- * The typed Stockmesh client: REST helpers for stock and channel lag, and `stream()` over every
- * shard on partysocket (reconnect with backoff, per-shard cursor resume, bounded send buffer).
+ * The typed Stockmesh client: REST helpers for stock, carts, batches and the operator's routes,
+ * and `stream()` over every shard on partysocket (reconnect with backoff, per-shard cursor resume, bounded send buffer).
  */
 export const createStockmeshClient = (options: ClientOptions) => {
   const fetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
@@ -53,6 +59,7 @@ export const createStockmeshClient = (options: ClientOptions) => {
   };
   return {
     ...rest,
+    ...adminClient(createCall(options.baseUrl, options.apiKey, fetch)),
     /** Opens the stream on every shard the filter touches; iterate it with `for await`. */
     stream: (filter: StreamOptions = {}) =>
       new StockStream(

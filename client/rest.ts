@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { ErrorEnvelope } from '../protocol/errors';
+import { type BatchLine, BatchResult } from '../protocol/batch';
+import {
+  type CommitRequest,
+  type ExtendRequest,
+  type ReservationRequest,
+  ReservationView,
+} from '../protocol/reservations';
 import {
   type AdjustCommand,
   type CancelCommand,
@@ -23,60 +29,23 @@ import {
   type TransferOutCommand,
 } from '../protocol/stock';
 import { ChannelLag, StreamInfo, StreamTicket, type StreamTicketRequest } from '../protocol/stream';
-import { StockmeshError } from './errors';
+import { createCall, type Fetch } from './call';
 
-type Fetch = (request: Request) => Promise<Response>;
 type Body<T extends z.ZodType, Omitted extends string = never> = Omit<z.input<T>, 'op' | Omitted>;
 /** Options of every stock mutation. */
 export type MoveOptions = { idempotencyKey?: string };
 
 /** The typed REST helpers: each parses its answer, and throws StockmeshError on an error envelope. */
 export const restClient = (baseUrl: string, apiKey: string, fetch: Fetch) => {
-  const base = baseUrl.replace(/\/$/, '');
-  const call = async <T extends z.ZodType>(
-    schema: T,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<z.output<T>> => {
-    const res = await fetch(
-      new Request(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      }),
-    );
-    const text = await res.text();
-    const json: unknown = text === '' ? undefined : JSON.parse(text);
-    if (!res.ok) {
-      const envelope = ErrorEnvelope.safeParse(json);
-      if (envelope.success) {
-        const { requestId, ...error } = envelope.data.error;
-        throw new StockmeshError(error, res.status, requestId);
-      }
-      throw new StockmeshError(
-        { code: 'internal', message: `${method} ${path}: ${res.status}` },
-        res.status,
-      );
-    }
-    return schema.parse(json);
-  };
+  const call = createCall(baseUrl, apiKey, fetch);
   const sku = (code: string) => `/v1/skus/${encodeURIComponent(code)}`;
+  const reservation = (id: string) => `/v1/reservations/${encodeURIComponent(id)}`;
+  const keyHeader = (options: MoveOptions): Record<string, string> =>
+    options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
   const move =
     <B>(suffix: string) =>
     (code: string, body: B, options: MoveOptions = {}) =>
-      call(
-        MutationOutcome,
-        'POST',
-        `${sku(code)}${suffix}`,
-        body,
-        options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey },
-      );
+      call(MutationOutcome, 'POST', `${sku(code)}${suffix}`, body, keyHeader(options));
   const onHold =
     <B>(op: string) =>
     (code: string, holdId: string, body: B, options: MoveOptions = {}) =>
@@ -116,6 +85,19 @@ export const restClient = (baseUrl: string, apiKey: string, fetch: Fetch) => {
     commit: onHold<Body<typeof CommitCommand, 'holdId'>>('commit'),
     ship: onHold<Body<typeof ShipCommand, 'holdId'>>('ship'),
     cancel: onHold<Body<typeof CancelCommand, 'holdId'>>('cancel'),
+    /** Up to 5,000 stock commands in one request; `idempotencyKey` protects lines without their own `key`. */
+    batch: (lines: BatchLine[], options: MoveOptions = {}) =>
+      call(BatchResult, 'POST', '/v1/movements/batch', { lines }, keyHeader(options)),
+    /** Holds a whole cart, every line or none (insufficient_stock lists the short lines). */
+    createReservation: (body: z.input<typeof ReservationRequest>, options: MoveOptions = {}) =>
+      call(ReservationView, 'POST', '/v1/reservations', body, keyHeader(options)),
+    reservation: (id: string) => call(ReservationView, 'GET', reservation(id)),
+    commitReservation: (id: string, body: z.input<typeof CommitRequest> = {}) =>
+      call(ReservationView, 'POST', `${reservation(id)}/commit`, body),
+    extendReservation: (id: string, body: z.input<typeof ExtendRequest>) =>
+      call(ReservationView, 'POST', `${reservation(id)}/extend`, body),
+    releaseReservation: (id: string) =>
+      call(ReservationView, 'POST', `${reservation(id)}/release`, {}),
     channelLag: (channel: string) =>
       call(ChannelLag, 'GET', `/v1/channels/${encodeURIComponent(channel)}/lag`),
     streamInfo: () => call(StreamInfo, 'GET', '/v1/stream/info'),

@@ -1,65 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { BatchRequest, BatchResult, MAX_BATCH_LINES } from '../../protocol/batch';
 import { Failure } from '../../protocol/errors';
-import {
-  AdjustCommand,
-  CancelCommand,
-  ClientIdempotencyKey,
-  CommitCommand,
-  CountCommand,
-  ExpectCommand,
-  ExtendCommand,
-  HoldCommand,
-  LineOutcome,
-  MAX_COMMANDS_PER_CALL,
-  MarkUnavailableCommand,
-  ReceiveCommand,
-  ReleaseCommand,
-  ReleaseUnavailableCommand,
-  ReturnCommand,
-  SetSafetyStockCommand,
-  ShipCommand,
-  SkuCode,
-  TransferInCommand,
-  TransferOutCommand,
-} from '../../protocol/stock';
+import { ClientIdempotencyKey, MAX_COMMANDS_PER_CALL } from '../../protocol/stock';
 import { createApp, validationFailure } from '../app';
 import { bearer, errorResponses, json } from '../route-docs';
 import { runBatch } from '../stock/run-batch';
 
-/** Most lines one batch request may carry. */
-export const MAX_BATCH_LINES = 5000;
-
-const LineFields = { sku: SkuCode, key: ClientIdempotencyKey.optional() };
-const BatchLine = z.discriminatedUnion('op', [
-  ReceiveCommand.extend(LineFields),
-  ExpectCommand.extend(LineFields),
-  AdjustCommand.extend(LineFields),
-  CountCommand.extend(LineFields),
-  MarkUnavailableCommand.extend(LineFields),
-  ReleaseUnavailableCommand.extend(LineFields),
-  SetSafetyStockCommand.extend(LineFields),
-  HoldCommand.extend(LineFields),
-  ExtendCommand.extend(LineFields),
-  ReleaseCommand.extend(LineFields),
-  CommitCommand.extend(LineFields),
-  ShipCommand.extend(LineFields),
-  CancelCommand.extend(LineFields),
-  ReturnCommand.extend(LineFields),
-  TransferOutCommand.extend(LineFields),
-  TransferInCommand.extend(LineFields),
-]);
-export const BatchRequest = z.strictObject({
-  lines: z.array(BatchLine).min(1).max(MAX_BATCH_LINES),
-});
-export const BatchResult = z.object({
-  applied: z.number().int(),
-  replayed: z.number().int(),
-  failed: z.number().int(),
-  results: z.array(
-    z.intersection(z.object({ index: z.number().int(), sku: z.string() }), LineOutcome),
-  ),
-});
-export type BatchResult = z.infer<typeof BatchResult>;
+export { MAX_BATCH_LINES };
 
 export const batchRoutes = createApp().openapi(
   createRoute({
