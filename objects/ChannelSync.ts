@@ -38,6 +38,7 @@ import migrations from './channel-sync/migrations/migrations.js';
 import { adapterOf, testSenderOf } from './channel-sync/registry';
 import * as schema from './channel-sync/schema';
 import { makeSession } from './channel-sync/session';
+import type { SkuSyncState } from './channel-sync/sku-detail';
 import { statusView } from './channel-sync/status';
 import { type ConnectionRow, SyncStore } from './channel-sync/store';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
@@ -315,6 +316,25 @@ export class ChannelSync extends DurableObject<Env> {
         now,
       }),
     );
+  }
+
+  /** One SKU's sync: what was read and pushed, its last error, whether in flight, its mapping. */
+  async skuSync(sku: unknown): Promise<Result<SkuSyncState>> {
+    const code = SkuCode.parse(sku);
+    const opened = this.opened();
+    if (!opened.ok) return opened;
+    const { adapter, settings } = opened.value;
+    const stored = this.store.mappingRow(code);
+    const fallback = stored === undefined ? adapter.defaultMapping(code, settings) : null;
+    let mapping: SkuSyncState['mapping'] = null;
+    if (stored !== undefined) {
+      const view = this.mappingView(code, JSON.parse(stored.external), stored.updatedAt);
+      mapping = { external: view.external, source: 'mapping', updatedAt: view.updatedAt };
+    } else if (fallback !== null) {
+      const { external } = this.mappingView(code, fallback, 0);
+      mapping = { external, source: 'default', updatedAt: null };
+    }
+    return ok({ ...this.engine.detail(code), mapping });
   }
 
   /** A hub saw the channel's listed quantities change on its shard. */

@@ -157,3 +157,54 @@ export const SyncStatus = z.object({
   ),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
+
+// One SKU's sync: GET /v1/channels/{code}/sync/skus/{sku}
+
+export const SkuSyncDetail = z.object({
+  channel: ChannelCode,
+  sku: SkuCode,
+  listed: z
+    .object({
+      quantity: z.number().int().min(0),
+      rule: z.enum(['available', 'percentage', 'buffer', 'end-when', 'max']),
+    })
+    .describe("What the channel lists now: the stream's rule over the SKU's current stock"),
+  synced: z
+    .object({
+      listed: z.number().int().min(0),
+      changedAt: Timestamp,
+    })
+    .nullable()
+    .describe('The listed quantity the sync last read from the stream, and when it changed'),
+  pushed: z
+    .object({ quantity: z.number().int(), at: Timestamp.nullable() })
+    .nullable()
+    .describe(
+      'What the marketplace last accepted from us (or held, read after a refused compare), and when it accepted; null: nothing known',
+    ),
+  pending: z
+    .boolean()
+    .describe(
+      'The marketplace does not show the listed quantity yet, and it has not refused it for good',
+    ),
+  inFlight: z
+    .enum(['push', 'bulk'])
+    .nullable()
+    .describe('Sent (or about to be) in a per-item push or a bulk job'),
+  rejected: z
+    .object({ quantity: z.number().int(), code: z.string(), message: z.string(), at: Timestamp })
+    .nullable()
+    .describe('The marketplace refused this quantity for good; not sent again until it changes'),
+  lastError: SyncError.nullable().describe(
+    'The last failure the marketplace answered for this SKU, kept after a later success',
+  ),
+  mapping: z
+    .object({
+      external: JsonObject,
+      source: z.enum(['mapping', 'default']),
+      updatedAt: Timestamp.nullable(),
+    })
+    .nullable()
+    .describe("The marketplace's ids for the SKU; null: unmapped, so never pushed"),
+});
+export type SkuSyncDetail = z.infer<typeof SkuSyncDetail>;

@@ -210,6 +210,13 @@ export class SyncEngine {
     };
   }
 
+  /** One SKU as the sync holds it, and whether a push or a bulk job in flight carries it. */
+  detail(sku: string): { item: SyncItem | undefined; inFlight: 'push' | 'bulk' | null } {
+    const item = this.queue.get(sku) ?? this.repo.item(sku);
+    const inPush = this.push?.items.some((i) => i.sku === sku) ?? false;
+    return { item, inFlight: inPush ? 'push' : this.bulkItems.has(sku) ? 'bulk' : null };
+  }
+
   /** One run of the alarm: read the hubs, push, acknowledge. Returns when to run again (null: not needed). */
   async run(session: Session, opts: { paused: boolean }): Promise<number | null> {
     if (this.running) return this.ports.now();

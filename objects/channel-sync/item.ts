@@ -12,6 +12,10 @@ export const Rejection = z.object({
 });
 export type Rejection = z.infer<typeof Rejection>;
 
+/** The last failure the marketplace answered for one SKU (kept after a later success, with its time). */
+export const ItemError = z.object({ code: z.string(), message: z.string(), at: z.number() });
+export type ItemError = z.infer<typeof ItemError>;
+
 export type SyncItem = {
   sku: string;
   /** The hub shard the SKU was last read from. */
@@ -26,6 +30,9 @@ export type SyncItem = {
   /** The marketplace holds another quantity than `pushed`: read it before the next push. */
   reread: boolean;
   rejected: Rejection | null;
+  /** When the marketplace last accepted `pushed` (ms). */
+  pushedAt: number | null;
+  error: ItemError | null;
 };
 
 /** Does the marketplace still need to be told this SKU's listed quantity? */
@@ -49,4 +56,6 @@ export const newItem = (
   pushed: null,
   reread: false,
   rejected: null,
+  pushedAt: null,
+  error: null,
 });

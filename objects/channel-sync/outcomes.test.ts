@@ -45,12 +45,24 @@ describe('what an answer does to a SKU', () => {
       42,
     );
     expect(after.rejected).toEqual({ quantity: 5, code: 'NOT_FOUND', message: 'no item', at: 42 });
+    expect(after.error).toEqual({ code: 'NOT_FOUND', message: 'no item', at: 42 });
     expect(new SyncQueue([after]).size).toBe(0);
   });
 
-  it('retry, or no answer for the SKU: unchanged', () => {
-    expect(applyOutcome(item, sent, { sku: 'A', status: 'retry', message: '429' }, 1)).toBe(item);
+  it("retry: still queued, its message kept as the SKU's last error (once, with its first time)", () => {
+    const after = applyOutcome(item, sent, { sku: 'A', status: 'retry', message: '429' }, 1);
+    expect(after).toEqual({ ...item, error: { code: 'retry', message: '429', at: 1 } });
+    expect(applyOutcome(after, sent, { sku: 'A', status: 'retry', message: '429' }, 2)).toBe(after);
+  });
+
+  it('no answer for the SKU: unchanged', () => {
     expect(applyOutcome(item, sent, undefined, 1)).toBe(item);
+  });
+
+  it('accepted: records when, and keeps the last error with its time', () => {
+    const failed = { ...item, error: { code: 'retry', message: '429', at: 1 } };
+    const after = applyOutcome(failed, sent, { sku: 'A', status: 'accepted', quantity: 5 }, 7);
+    expect(after).toMatchObject({ pushed: 5, pushedAt: 7, error: { code: 'retry', at: 1 } });
   });
 });
 

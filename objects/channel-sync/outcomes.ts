@@ -1,6 +1,6 @@
 import type { ItemOutcome, PushItem } from './adapter';
 import type { Totals } from './counters';
-import type { SyncItem } from './item';
+import type { ItemError, SyncItem } from './item';
 
 // What the marketplace's answer to an attempt does to each SKU's state.
 
@@ -11,16 +11,24 @@ export const applyOutcome = (
   outcome: ItemOutcome | undefined,
   now: number,
 ): SyncItem => {
-  if (outcome === undefined || outcome.status === 'retry') return item;
+  if (outcome === undefined) return item;
   switch (outcome.status) {
     case 'accepted':
-      return { ...item, pushed: outcome.quantity, reread: false, rejected: null };
+      return { ...item, pushed: outcome.quantity, pushedAt: now, reread: false, rejected: null };
     case 'stale':
       // The marketplace holds something else: take its figure, or read it before pushing again.
-      return { ...item, pushed: outcome.actual, reread: outcome.actual === null };
+      return {
+        ...withError(item, {
+          code: 'stale',
+          message: `the marketplace held ${outcome.actual ?? 'another quantity'} where ${sent.pushed ?? 'nothing'} was expected`,
+          at: now,
+        }),
+        pushed: outcome.actual,
+        reread: outcome.actual === null,
+      };
     case 'rejected':
       return {
-        ...item,
+        ...withError(item, { code: outcome.code, message: outcome.message, at: now }),
         rejected: {
           quantity: sent.quantity,
           code: outcome.code,
@@ -28,8 +36,16 @@ export const applyOutcome = (
           at: now,
         },
       };
+    case 'retry':
+      return withError(item, { code: 'retry', message: outcome.message, at: now });
   }
 };
+
+/** Records the SKU's last error; the same error again keeps its first time (no rewrite per retry). */
+const withError = (item: SyncItem, error: ItemError): SyncItem =>
+  item.error !== null && item.error.code === error.code && item.error.message === error.message
+    ? item
+    : { ...item, error };
 
 /** Adds an attempt's outcomes to the totals; an item without an outcome counts as retried. */
 export const countOutcomes = (

@@ -43,6 +43,10 @@ export const items = sqliteTable('items', {
   reread: integer('reread', { mode: 'boolean' }).notNull(),
   /** JSON { quantity, code, message, at } while the marketplace refuses the listed quantity. */
   rejected: text('rejected'),
+  /** When the marketplace last accepted `pushed` (ms); null before the first acceptance. */
+  pushedAt: integer('pushed_at'),
+  /** JSON { code, message, at }: the last failure the marketplace answered for this SKU. */
+  error: text('error'),
 });
 
 /** Where the object is on each StreamHub shard (cursors.ts). */

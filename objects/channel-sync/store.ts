@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, gte, inArray, isNull, ne, or, sql } from 'driz
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import type { TimerStore } from '../sku-stock/alarm-scheduler';
 import type { ShardCursor } from './cursors';
-import { Rejection, type SyncItem } from './item';
+import { ItemError, Rejection, type SyncItem } from './item';
 import type { AttemptSlot, SyncRepo } from './repo';
 import * as t from './schema';
 
@@ -19,6 +19,7 @@ export type ConnectionRow = typeof t.connection.$inferSelect;
 const toItem = (r: typeof t.items.$inferSelect): SyncItem => ({
   ...r,
   rejected: r.rejected === null ? null : Rejection.parse(JSON.parse(r.rejected)),
+  error: r.error === null ? null : ItemError.parse(JSON.parse(r.error)),
 });
 
 /** Everything the ChannelSync object reads and writes in its SQLite, synchronously. */
@@ -137,7 +138,11 @@ export class SyncStore implements SyncRepo {
 
   putItems(items: readonly SyncItem[]): void {
     for (const i of items) {
-      const values = { ...i, rejected: i.rejected === null ? null : JSON.stringify(i.rejected) };
+      const values = {
+        ...i,
+        rejected: i.rejected === null ? null : JSON.stringify(i.rejected),
+        error: i.error === null ? null : JSON.stringify(i.error),
+      };
       const { sku: _sku, ...set } = values;
       this.db.insert(t.items).values(values).onConflictDoUpdate({ target: t.items.sku, set }).run();
     }

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SkuSyncDetail } from '../../protocol/connections';
 import type { ChannelLag } from '../../protocol/stream';
 import type { ErrorBody } from '../support/catalog';
 import { api, createKey } from '../support/client';
@@ -94,6 +95,25 @@ describe('the sync status', () => {
     expect(status.lagSeconds).toBe(0);
     expect(status.counts).toMatchObject({ accepted: 3, rejected: 0 });
     for (const s of status.shards) expect(s.acked).toBe(s.head);
+    const [first] = shop.skus;
+    const skuPath = `/v1/channels/${shop.channel}/sync/skus/${first}`;
+    const synced = await must<SkuSyncDetail>(skuPath, {}, 200);
+    expect(synced).toEqual({
+      channel: shop.channel,
+      sku: first,
+      listed: { quantity: 5, rule: 'available' },
+      synced: { listed: 5, changedAt: expect.any(String) },
+      pushed: { quantity: 5, at: new Date().toISOString() },
+      pending: false,
+      inFlight: null,
+      rejected: null,
+      lastError: null,
+      mapping: {
+        external: { inventoryItemId: 'gid://shopify/InventoryItem/1' },
+        source: 'mapping',
+        updatedAt: expect.any(String),
+      },
+    });
     const lag = await must<ChannelLag>(`/v1/channels/${shop.channel}/lag`, {}, 200);
     const sync = lag.connectors.find((c) => c.connector === 'channel-sync');
     expect(sync).toMatchObject({ role: 'connector', behind: 0, lagSeconds: 0 });
@@ -110,6 +130,14 @@ describe('the sync status', () => {
     const behind = await statusOf(shop.channel);
     expect(behind.queue.depth).toBe(behind.queue.unmapped + 1);
     expect(behind.lastError).toMatchObject({ code: 'retry' });
+    const stuck = await must<SkuSyncDetail>(skuPath, {}, 200);
+    expect(stuck).toMatchObject({
+      listed: { quantity: 3 },
+      synced: { listed: 3 },
+      pushed: { quantity: 5, at: synced.pushed?.at },
+      pending: true,
+      lastError: { code: 'retry', message: expect.stringContaining('503') },
+    });
     const lagging = await must<ChannelLag>(`/v1/channels/${shop.channel}/lag`, {}, 200);
     expect(lagging.connectors.find((c) => c.connector === 'channel-sync')?.behind).toBeGreaterThan(
       0,
@@ -119,5 +147,40 @@ describe('the sync status', () => {
     await drain(shop.channel);
     const caughtUp = await statusOf(shop.channel);
     expect(caughtUp.queue.depth).toBe(caughtUp.queue.unmapped);
+    expect(await must<SkuSyncDetail>(skuPath, {}, 200)).toMatchObject({
+      pushed: { quantity: 3, at: new Date().toISOString() },
+      pending: false,
+      lastError: { code: 'retry' },
+    });
+  });
+
+  it('shows one SKU’s sync to the same keys as the status, and refuses unknown SKUs', async () => {
+    const shop = await makeShop([2]);
+    await connect(shop.channel, webhook('sync-status-sku'));
+    const [sku] = shop.skus;
+    const path = `/v1/channels/${shop.channel}/sync/skus/${sku}`;
+    // The webhook maps every SKU to its own code by default.
+    expect(await must<SkuSyncDetail>(path, {}, 200)).toMatchObject({
+      listed: { quantity: 2, rule: 'available' },
+      pending: true,
+      mapping: { external: { code: sku }, source: 'default', updatedAt: null },
+    });
+    const viewer = await createKey('viewer');
+    const own = await createKey('connector', { channels: [shop.channel] });
+    const other = await createKey('connector', { channels: [channel] });
+    const storefront = await createKey('storefront', { channels: [shop.channel] });
+    expect((await api(path, { key: viewer })).status).toBe(200);
+    expect((await api(path, { key: own })).status).toBe(200);
+    expect((await api<ErrorBody>(path, { key: other })).body.error.code).toBe('forbidden');
+    expect((await api<ErrorBody>(path, { key: storefront })).body.error.code).toBe('forbidden');
+    const unknown = await api<ErrorBody>(`/v1/channels/${shop.channel}/sync/skus/NO-SUCH-SKU`);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'unknown_sku']);
+    const bad = await api<ErrorBody>(`/v1/channels/${shop.channel}/sync/skus/${'x'.repeat(300)}`);
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
+    const unconnected = await makeShop([1]);
+    const none = await api<ErrorBody>(
+      `/v1/channels/${unconnected.channel}/sync/skus/${unconnected.skus[0]}`,
+    );
+    expect([none.status, none.body.error.code]).toEqual([404, 'not_connected']);
   });
 });

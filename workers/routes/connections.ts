@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { skuSyncView } from '../../objects/channel-sync/sku-detail';
+import { listedQuantity } from '../../objects/stream-hub/listed';
 import { ChannelCode, SkuCode } from '../../protocol/catalog';
 import {
   Connection,
@@ -11,6 +13,7 @@ import {
   MappingImportResult,
   MappingListQuery,
   MappingPage,
+  SkuSyncDetail,
   SyncStatus,
   UnmappedPage,
   UnmappedQuery,
@@ -20,10 +23,12 @@ import { type AppEnv, createApp } from '../app';
 import { canActForChannel, requireRole } from '../auth/policy';
 import { getChannel } from '../catalog/cache';
 import { assertChannelsExist, assertSkuExists } from '../catalog/exists';
+import { assertKnownSku } from '../catalog/known-skus';
 import { missingSkus, skuCodesAfter } from '../connectors/catalog-skus';
 import { parseMappingImport, problemsOr } from '../connectors/mapping-import';
 import { bearer, errorResponses, json } from '../route-docs';
-import { channelSync } from '../stubs';
+import { listingRules } from '../stream/rules';
+import { channelSync, skuStock } from '../stubs';
 
 // A channel's connection to its marketplace, its SKU mappings and its sync status. Everything is
 // kept by the channel's ChannelSync object; these routes check roles, the catalog and the body's
@@ -35,16 +40,31 @@ const tags = ['connectors'];
 const readers = requireRole('admin', 'viewer');
 const admin = requireRole('admin');
 
+const unknownChannel = (code: string) =>
+  new Failure({
+    code: 'unknown_channel',
+    message: `Unknown channel ${code}`,
+    details: { channel: code },
+  });
+
 /** 404 unknown_channel unless the catalog has the channel (cached read). */
 const knownChannel = async (c: Context<AppEnv>, code: string) => {
-  if ((await getChannel(c.env, code)) === undefined) {
+  if ((await getChannel(c.env, code)) === undefined) throw unknownChannel(code);
+  return channelSync(c.env, code);
+};
+
+/** Admin and viewer keys, and the channel's own connector keys, may read its sync. */
+const assertMayReadSync = (c: Context<AppEnv>, code: string): void => {
+  const principal = c.get('principal');
+  const allowed =
+    principal.role === 'viewer' ||
+    (principal.role !== 'storefront' && canActForChannel(principal, code));
+  if (!allowed) {
     throw new Failure({
-      code: 'unknown_channel',
-      message: `Unknown channel ${code}`,
-      details: { channel: code },
+      code: 'forbidden',
+      message: `Key ${principal.keyId} (${principal.role}) may not read the sync of channel ${code}`,
     });
   }
-  return channelSync(c.env, code);
 };
 
 const FORMATS = { 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' } as const;
@@ -350,16 +370,39 @@ export const connectionRoutes = createApp()
     }),
     async (c) => {
       const { code } = c.req.valid('param');
-      const principal = c.get('principal');
-      const allowed =
-        principal.role === 'viewer' ||
-        (principal.role !== 'storefront' && canActForChannel(principal, code));
-      if (!allowed) {
-        throw new Failure({
-          code: 'forbidden',
-          message: `Key ${principal.keyId} (${principal.role}) may not read the sync of channel ${code}`,
-        });
-      }
+      assertMayReadSync(c, code);
       return c.json(unwrap(await (await knownChannel(c, code)).status()), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/channels/{code}/sync/skus/{sku}',
+      summary: "One SKU's sync to the marketplace",
+      description:
+        "What the channel lists now (the stream's rule over the current stock), what the sync " +
+        'last read, what the marketplace last accepted and when, whether a push is pending or in ' +
+        "flight, a refusal, the SKU's last error, and the marketplace ids it is mapped to. Who may " +
+        'read it as for the sync status.',
+      tags,
+      security: bearer,
+      request: { params: SkuParam },
+      responses: {
+        200: { description: "The SKU's sync", ...json(SkuSyncDetail) },
+        ...errorResponses(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { code, sku } = c.req.valid('param');
+      assertMayReadSync(c, code);
+      const channel = await getChannel(c.env, code);
+      if (channel === undefined) throw unknownChannel(code);
+      await assertKnownSku(c.env, sku);
+      const [state, stock] = await Promise.all([
+        channelSync(c.env, code).skuSync(sku),
+        skuStock(c.env, sku).getStock(),
+      ]);
+      const listed = listedQuantity(listingRules(channel), unwrap(stock).locations);
+      return c.json(skuSyncView(code, sku, unwrap(state), listed), 200);
     },
   );
