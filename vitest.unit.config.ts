@@ -11,6 +11,7 @@ export default defineConfig({
       'workers/**/*.test.ts',
       'protocol/**/*.test.ts',
       'client/**/*.test.ts',
+      'bench/policy/**/*.test.ts',
     ],
     exclude: [...configDefaults.exclude],
     environment: 'node',

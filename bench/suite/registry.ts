@@ -4,6 +4,7 @@ import { hotSku } from './scenarios/hot-sku.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { ledger } from './scenarios/ledger.ts';
 import { memory } from './scenarios/memory.ts';
+import { policy } from './scenarios/policy.ts';
 import { propagation } from './scenarios/propagation.ts';
 import { replay } from './scenarios/replay.ts';
 import type { Scenario } from './types.ts';
@@ -21,4 +22,5 @@ export const registry: Scenario[] = [
   ledger,
   replay,
   memory,
+  policy,
 ];

@@ -1,4 +1,4 @@
-// npm run bench [-- <scenario>... | --smoke | --quick | --runs N | --list | --disk]
+// npm run bench [-- <scenario>... | --smoke | --quick | --runs N | --list | --disk | --orders FILE]
 // Every benchmark scenario (bench/suite/registry.ts), one figures table, one JSON per scenario
 // under bench/results/. See bench/README.md.
 import { existsSync } from 'node:fs';
@@ -20,6 +20,7 @@ const { values: args, positionals } = parseArgs({
     list: { type: 'boolean', default: false },
     disk: { type: 'boolean', default: false },
     markdown: { type: 'string' },
+    orders: { type: 'string' },
   },
 });
 
@@ -74,10 +75,16 @@ const runOne = async (scenario: Scenario, shared: Target | undefined): Promise<D
   const log = (line: string) => console.log(line);
   let own: (Target & { stop: () => Promise<void> }) | undefined;
   try {
-    if (shared === undefined) own = await startTarget();
-    const target = shared ?? own;
-    if (target === undefined) throw new Error('no server');
-    const outcome = await scenario.run({ size, runs, target, log });
+    let target: Target | undefined;
+    let outcome: Outcome;
+    if (scenario.offline) {
+      outcome = await scenario.run({ size, runs, log, orders: args.orders });
+    } else {
+      if (shared === undefined) own = await startTarget();
+      target = shared ?? own;
+      if (target === undefined) throw new Error('no server');
+      outcome = await scenario.run({ size, runs, target, log });
+    }
     const failedChecks = outcome.checks.filter((c) => !c.ok);
     const results = await writeResults(`${scenario.name}${size === 'full' ? '' : `-${size}`}`, {
       scenario: scenario.name,
@@ -86,7 +93,7 @@ const runOne = async (scenario: Scenario, shared: Target | undefined): Promise<D
       startedAt,
       wallSeconds: since(started),
       machine: { ...machineBefore, loadAverageAfter: machineInfo().loadAverage },
-      stateFilesystem: filesystemOf(target.persistTo),
+      stateFilesystem: target === undefined ? null : filesystemOf(target.persistTo),
       parameters: outcome.parameters,
       figures: outcome.figures,
       checks: outcome.checks,
@@ -122,7 +129,8 @@ const main = async () => {
   );
   // Smoke: one server for every scenario (a wrangler dev start costs seconds); else one each,
   // so that no scenario measures what another left behind.
-  const shared = size === 'smoke' ? await startTarget() : undefined;
+  const shared =
+    size === 'smoke' && selected.some((s) => !s.offline) ? await startTarget() : undefined;
   const done: Done[] = [];
   try {
     for (const scenario of selected) {

@@ -55,11 +55,26 @@ export type Outcome = {
   data: unknown;
 };
 
-export type Scenario = {
-  name: string;
-  description: string;
-  run: (ctx: ScenarioContext) => Promise<Outcome>;
+/** What a scenario that needs no server (a pure simulation) is given. */
+export type OfflineContext = Omit<ScenarioContext, 'target'> & {
+  /** `--orders FILE`: an order stream in the columns of data/ to use instead of the real one. */
+  orders: string | undefined;
 };
+
+export type Scenario =
+  | {
+      name: string;
+      description: string;
+      offline?: false;
+      run: (ctx: ScenarioContext) => Promise<Outcome>;
+    }
+  | {
+      name: string;
+      description: string;
+      /** No server is started for it. */
+      offline: true;
+      run: (ctx: OfflineContext) => Promise<Outcome>;
+    };
 
 /** A figure from one value per run. */
 export const figure = (
