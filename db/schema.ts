@@ -201,3 +201,89 @@ export const adsConnections = sqliteTable('ads_connections', {
   channel: text('channel').notNull(),
   ...timestamps,
 });
+
+/** Replenishment settings per location (docs/recommendations.md); no row: the defaults. */
+export const locationPolicies = sqliteTable(
+  'location_policies',
+  {
+    location: text('location')
+      .primaryKey()
+      .references(() => locations.code),
+    /** Supplier lead time in days, and its spread (standard deviation, days). */
+    leadTimeDays: real('lead_time_days').notNull(),
+    leadTimeSpreadDays: real('lead_time_spread_days').notNull(),
+    reviewPeriodDays: real('review_period_days').notNull(),
+    serviceLevel: real('service_level').notNull(),
+    ...timestamps,
+  },
+  (t) => [check('location_policies_service_level', sql`${t.serviceLevel} between 0.5 and 0.999`)],
+);
+
+/** Moving stock from one location to another; no row: the default for the two regions. */
+export const transferLanes = sqliteTable(
+  'transfer_lanes',
+  {
+    fromLocation: text('from_location')
+      .notNull()
+      .references(() => locations.code),
+    toLocation: text('to_location')
+      .notNull()
+      .references(() => locations.code),
+    leadTimeDays: real('lead_time_days').notNull(),
+    costPerUnit: real('cost_per_unit').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.fromLocation, t.toLocation] }),
+    check('transfer_lanes_not_self', sql`${t.fromLocation} <> ${t.toLocation}`),
+  ],
+);
+
+/**
+ * What to order and what to move, one row per (kind, SKU, location or lane) with a stable id,
+ * upserted by every recompute of the SKU. `basis` holds the involved locations' available units
+ * at compute time: apply refuses once they moved.
+ */
+export const recommendations = sqliteTable(
+  'recommendations',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['replenish', 'transfer'] }).notNull(),
+    sku: text('sku').notNull(),
+    /** Where the units go: the ordering location, or a transfer's destination. */
+    location: text('location').notNull(),
+    /** A transfer's source; null for a supplier order. */
+    fromLocation: text('from_location'),
+    quantity: integer('quantity').notNull(),
+    urgentAt: text('urgent_at').notNull(),
+    reason: text('reason').notNull(),
+    // JSON: the figures behind the reason, and { location: available } at compute time.
+    numbers: text('numbers').notNull(),
+    basis: text('basis').notNull(),
+    /** The SKU's event seq the figures were computed from. */
+    seq: integer('seq').notNull(),
+    status: text('status', { enum: ['open', 'applied', 'dismissed', 'expired'] })
+      .notNull()
+      .default('open'),
+    /** Counts each time the figures change: apply's idempotency key includes it. */
+    revision: integer('revision').notNull().default(1),
+    dismissedAt: text('dismissed_at'),
+    dismissedQuantity: integer('dismissed_quantity'),
+    appliedAt: text('applied_at'),
+    // JSON: what apply did (the stock event's seq, the transfer id).
+    applied: text('applied'),
+    computedAt: text('computed_at').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    check('recommendations_kind', sql`${t.kind} in ('replenish', 'transfer')`),
+    check(
+      'recommendations_status',
+      sql`${t.status} in ('open', 'applied', 'dismissed', 'expired')`,
+    ),
+    index('recommendations_status_urgent').on(t.status, t.urgentAt, t.id),
+    index('recommendations_sku').on(t.sku, t.status),
+    index('recommendations_location').on(t.location, t.status, t.urgentAt),
+    index('recommendations_from').on(t.fromLocation, t.status, t.urgentAt),
+  ],
+);
