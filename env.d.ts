@@ -1,5 +1,6 @@
 // Bindings of the Worker (wrangler.toml) and the test-only ones (vitest.config.ts).
 import type { AdsSync } from './objects/AdsSync';
+import type { ChannelOrders } from './objects/ChannelOrders';
 import type { ChannelSync } from './objects/ChannelSync';
 import type { Checkout } from './objects/Checkout';
 import type { SkuStock } from './objects/SkuStock';
@@ -21,6 +22,7 @@ declare global {
       ChannelSync: DurableObjectNamespace<ChannelSync>;
       Webhooks: DurableObjectNamespace<Webhooks>;
       AdsSync: DurableObjectNamespace<AdsSync>;
+      ChannelOrders: DurableObjectNamespace<ChannelOrders>;
       STREAM_SHARDS: string;
       /** Messages a stream subscriber may leave unconfirmed before it is told to resync (default 1000). */
       STREAM_WINDOW?: string;

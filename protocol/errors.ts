@@ -27,6 +27,8 @@ export const ErrorCode = z.enum([
   'not_connected',
   'not_configured',
   'upgrade_required',
+  'signature_invalid',
+  'delivery_stale',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

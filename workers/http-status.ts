@@ -28,5 +28,7 @@ export const httpStatus: Record<ErrorCode, ContentfulStatusCode> = {
   not_connected: 404,
   not_configured: 503,
   upgrade_required: 426,
+  signature_invalid: 401,
+  delivery_stale: 401,
   internal: 500,
 };

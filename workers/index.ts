@@ -16,6 +16,7 @@ import { keyRoutes } from './routes/keys';
 import { kitRoutes } from './routes/kits';
 import { ledgerRoutes } from './routes/ledger';
 import { locationRoutes } from './routes/locations';
+import { inboundRoutes, orderRoutes } from './routes/orders';
 import { reservationRoutes } from './routes/reservations';
 import { skuImportRoutes } from './routes/sku-import';
 import { skuRoutes } from './routes/skus';
@@ -25,6 +26,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { pushChannelRules } from './stream/rules';
 
 export { AdsSync } from '../objects/AdsSync';
+export { ChannelOrders } from '../objects/ChannelOrders';
 export { ChannelSync } from '../objects/ChannelSync';
 export { Checkout } from '../objects/Checkout';
 export { SkuStock } from '../objects/SkuStock';
@@ -64,7 +66,8 @@ app.use('/v1/*', async (c, next) => {
 
 // Every /v1 route needs an API key except health; /openapi.json, /docs and / are public.
 // The stream authenticates itself: a refused WebSocket gets a close code and reason, not a 401.
-app.use('/v1/*', except(['/v1/health', '/v1/stream'], authenticate));
+// Inbound orders are public: the marketplace's signature authenticates them (docs/orders.md).
+app.use('/v1/*', except(['/v1/health', '/v1/stream', '/v1/inbound/*'], authenticate));
 // Every body is JSON (or empty), except the imports' NDJSON or CSV, which those routes check.
 app.use(
   '/v1/*',
@@ -90,6 +93,8 @@ app.route('/', streamRoutes);
 app.route('/', stockRoutes);
 app.route('/', kitRoutes);
 app.route('/', reservationRoutes);
+app.route('/', inboundRoutes);
+app.route('/', orderRoutes);
 app.route('/', batchRoutes);
 app.route('/', ledgerRoutes);
 

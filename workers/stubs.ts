@@ -13,3 +13,6 @@ export const channelSync = (env: Env, channel: string) =>
 export const webhooks = (env: Env) => env.Webhooks.get(env.Webhooks.idFromName('webhooks'));
 /** Ads that follow stock for one ads connection; the name is the connection's name. */
 export const adsSync = (env: Env, name: string) => env.AdsSync.get(env.AdsSync.idFromName(name));
+/** The marketplace orders of one channel; the name is the channel code. */
+export const channelOrders = (env: Env, channel: string) =>
+  env.ChannelOrders.get(env.ChannelOrders.idFromName(channel));
