@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import { PlaceOrder } from './amazon/orders';
 import { AmazonSeller } from './amazon/seller';
 import {
   FaultsUpdate,
@@ -77,7 +78,7 @@ abstract class AccountObject<S extends SimAccount> extends DurableObject<SimEnv>
     if (admin?.[1]) {
       const body = request.method === 'POST' ? await request.json().catch(() => ({})) : undefined;
       const out =
-        admin[1] === 'reset' ? { reset: true } : this.admin(this.sim, admin[1], body, now);
+        admin[1] === 'reset' ? { reset: true } : await this.admin(this.sim, admin[1], body, now);
       return out === undefined
         ? Response.json({ error: `unknown action ${admin[1]}` }, { status: 404 })
         : Response.json(out);
@@ -98,13 +99,37 @@ export class ShopifyShopSim extends AccountObject<ShopifyShop> {
       sim.setPlan(plan, now);
       return sim.listing(now);
     }
+    if (action === 'webhooks') return sim.orders.configure(body);
+    // An order placed, cancelled or refunded: the answer carries the signed webhook delivery,
+    // also sent to the configured URL when the body says `deliver: true`.
+    if (action === 'order' || action === 'cancel' || action === 'refund') {
+      return this.orderEvent(sim, action, body, now);
+    }
     return super.admin(sim, action, body, now);
+  }
+
+  private async orderEvent(sim: ShopifyShop, action: string, body: unknown, now: number) {
+    const out =
+      action === 'order'
+        ? await sim.orders.place(body, now)
+        : action === 'cancel'
+          ? await sim.orders.cancel(body, now)
+          : await sim.orders.refund(body, now);
+    const deliver = z.object({ deliver: z.boolean().default(false) }).parse(body ?? {}).deliver;
+    if (!('delivery' in out) || out.delivery === undefined || !deliver) return out;
+    return { ...out, delivered: await sim.orders.send(out.delivery) };
   }
 }
 
 export class AmazonSellerSim extends AccountObject<AmazonSeller> {
   protected create(account: string, now: number) {
     return new AmazonSeller(account, now);
+  }
+  protected override admin(sim: AmazonSeller, action: string, body: unknown, now: number) {
+    // An order placed or cancelled: the answer carries its ORDER_CHANGE notification to send on.
+    if (action === 'order') return sim.orders.place(PlaceOrder.parse(body), now);
+    if (action === 'cancel') return sim.orders.cancel(body, now);
+    return super.admin(sim, action, body, now);
   }
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../shared/sim-http';
 import { TokenBucket } from '../shared/token-bucket';
 import { Feeds } from './feeds';
+import { SellerOrders } from './orders';
 import { error, type Issue, Patch } from './sp-api';
 
 // One simulated Amazon selling partner: LWA token exchange, Listings Items 2021-08-01 patches
@@ -46,6 +47,8 @@ export class AmazonSeller implements SimAccount {
   private readonly buckets: Record<string, TokenBucket>;
   private ids = 0;
   private readonly feeds: Feeds;
+  /** Orders placed through the admin API, served by searchOrders. */
+  readonly orders: SellerOrders;
   private random: () => number;
   readonly totals = {
     requests: 0,
@@ -63,6 +66,7 @@ export class AmazonSeller implements SimAccount {
     seed = 1,
   ) {
     this.random = seededRandom(seed);
+    this.orders = new SellerOrders(seller);
     this.feeds = new Feeds(seller, this.totals, (sku, patches) => this.applyPatches(sku, patches));
     this.buckets = {
       listings: new TokenBucket(5, 5, now),
@@ -71,6 +75,7 @@ export class AmazonSeller implements SimAccount {
       getFeed: new TokenBucket(2, 15, now),
       getFeedDocument: new TokenBucket(0.0222, 10, now),
       participations: new TokenBucket(0.016, 15, now),
+      searchOrders: new TokenBucket(0.0056, 20, now),
     };
   }
 
@@ -130,6 +135,8 @@ export class AmazonSeller implements SimAccount {
       );
     if (listing && req.method === 'GET')
       return limit('listings') ?? this.getListing(decodeURIComponent(listing[2] ?? ''));
+    if (path.endsWith('/orders/2026-01-01/orders') && req.method === 'GET')
+      return limit('searchOrders') ?? this.orders.search(url);
     if (path.endsWith('/sellers/v1/marketplaceParticipations'))
       return limit('participations') ?? this.participations();
     if (path.endsWith('/feeds/2021-06-30/documents') && req.method === 'POST')

@@ -24,6 +24,7 @@ import {
 import { TokenBucket } from '../shared/token-bucket';
 import { BulkOperations, type Ctx, type RunLine, type StageInput } from './bulk';
 import { MAX_SINGLE_QUERY_COST, requestedCost } from './cost';
+import { ShopOrders } from './orders';
 import { REASONS, schema } from './schema';
 
 // One simulated Shopify shop: the Admin GraphQL endpoint with its cost bucket, inventory levels
@@ -56,6 +57,8 @@ export class ShopifyShop implements SimAccount {
   private readonly levels = new Map<string, Level>();
   private readonly idem = new Map<string, Remembered>();
   private readonly bulk = new BulkOperations();
+  /** Orders placed through the admin API, told as signed webhooks. */
+  readonly orders: ShopOrders;
   private groups = 0;
   private random: () => number;
   readonly totals = {
@@ -74,6 +77,7 @@ export class ShopifyShop implements SimAccount {
     private plan: Plan = 'standard',
     seed = 1,
   ) {
+    this.orders = new ShopOrders(shop);
     this.bucket = new TokenBucket(PLANS[plan], PLANS[plan] * 20, now);
     this.random = seededRandom(seed);
   }
