@@ -62,9 +62,10 @@ export default defineConfig(async () => {
     ],
     test: {
       // Tests that need the runtime: bindings, objects, the Worker. Pure modules' unit tests run
-      // in Node (vitest.unit.config.ts); the stock wall's with a browser (vitest.web.config.ts).
+      // in Node (vitest.unit.config.ts); the stock wall's with a browser (vitest.web.config.ts);
+      // the command line's against wrangler (vitest.cli.config.ts).
       include: ['test/**/*.test.ts'],
-      exclude: [...configDefaults.exclude, 'test/web/**'],
+      exclude: [...configDefaults.exclude, 'test/web/**', 'test/cli/**'],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 30_000,
     },

@@ -1,5 +1,7 @@
 // The stock wall in Debian's Chromium against the real Worker under `wrangler dev`, seeded with
 // the whole demo catalog of `npm start`. Screenshots go to test-artifacts/web/ (not committed).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +20,8 @@ import {
 import { adminCall, createKey, seedDemo } from './support/seed.ts';
 
 const SKU = '85123A';
+/** A Standard Webhooks secret for the test receiver (docs/connectors.md, Webhook). */
+const WEBHOOK_SECRET = 'whsec_c3RvY2ttZXNoLXNpbXVsYXRvci13ZWJob29rLXNlY3JldA==';
 
 let server: WebServer;
 let browser: Browser;
@@ -25,6 +29,9 @@ let context: BrowserContext;
 let page: Page;
 let viewerKey: string;
 let skus: DemoSku[];
+/** A webhook receiver for the connected channels: `/ok` takes every push, `/refused` answers 401. */
+let receiver: Server;
+const received = new Map<string, number>();
 
 const adjust = (sku: string, location: string, delta: number) =>
   adminCall(server.url, server.adminKey, 'POST', `/v1/skus/${encodeURIComponent(sku)}/adjust`, {
@@ -42,7 +49,27 @@ const openWall = async (ctx: BrowserContext): Promise<Page> => {
 };
 
 beforeAll(async () => {
-  server = await startWebServer();
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      if (req.url?.startsWith('/refused')) {
+        res.writeHead(401).end();
+        return;
+      }
+      const parsed: { data?: { items?: { sku: string; quantity: number }[] } } = JSON.parse(
+        body || '{}',
+      );
+      for (const i of parsed.data?.items ?? []) received.set(i.sku, i.quantity);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  server = await startWebServer({
+    vars: { CONNECTOR_SECRET: 'web-test-connector-secret-0123456789' },
+  });
   try {
     skus = await seedDemo(server.url, server.adminKey);
     viewerKey = await createKey(server.url, server.adminKey);
@@ -56,6 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  receiver?.close();
   await browser?.close();
   await server?.dispose();
 });
@@ -168,6 +196,63 @@ describe('the stock wall', () => {
       .poll(() => page.locator('#wall-tip').textContent())
       .toContain(`${(before.sellable - 5).toLocaleString('en-GB')} units`);
     expect(await page.locator('#wall-tip').isVisible()).toBe(true);
+  });
+
+  it('shows each connected channel’s marketplace sync, and a SKU’s listed vs pushed per channel', async () => {
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const connect = (channel: string, path: string) =>
+      adminCall(server.url, server.adminKey, 'PUT', `/v1/channels/${channel}/connection`, {
+        kind: 'webhook',
+        settings: { url: `${hook}${path}` },
+        credentials: { secret: WEBHOOK_SECRET },
+      });
+    await connect('ebay-uk', '/ok');
+    await connect('web-uk', '/refused');
+    const sync = (channel: string, field: string) =>
+      page.locator(`tr[data-sync="${channel}"] td[data-field="${field}"]`).textContent();
+    // The receiver takes every SKU with stock (the others never reached the stream), then the
+    // panel shows the channel caught up.
+    const stocked = new Set(openingStock(skus).map((l) => l.sku)).size;
+    await expect.poll(() => received.size, { timeout: 60_000 }).toBe(stocked);
+    await expect.poll(() => sync('ebay-uk', 'depth'), { timeout: 10_000 }).toBe('0');
+    expect(await sync('ebay-uk', 'state')).toBe('webhook');
+    expect(await sync('ebay-uk', 'lag')).toBe('0.0 s');
+    expect(await sync('ebay-uk', 'throttle')).not.toBe('');
+    // A receiver that refuses the signature fails the connection at once, with its error.
+    await expect.poll(() => sync('web-uk', 'state'), { timeout: 10_000 }).toBe('failing');
+    await expect.poll(() => sync('web-uk', 'depth')).toBe(stocked.toLocaleString('en-GB'));
+    expect(
+      await page.locator('tr[data-sync-error="web-uk"] td[data-field="error"]').textContent(),
+    ).toMatch(/^credentials_invalid at /);
+    // Channels with no connection have no sync row.
+    expect(await page.locator('tr[data-sync="shop-london"]').count()).toBe(0);
+
+    const tile = await tileOf(page, SKU);
+    if (tile === null) throw new Error(`${SKU} has no tile`);
+    await page.mouse.click(tile.x + tile.size / 2, tile.y + tile.size / 2);
+    await page.locator('#detail-title').filter({ hasText: SKU }).waitFor();
+    const cell = (channel: string, field: string) =>
+      page
+        .locator(
+          `[data-testid="detail-listed"] tr[data-channel="${channel}"] td[data-field="${field}"]`,
+        )
+        .textContent();
+    const listed = Number((await cell('ebay-uk', 'listed'))?.replace(/\D/g, ''));
+    expect(received.get(SKU)).toBe(listed);
+    await expect.poll(() => cell('ebay-uk', 'sync')).toBe('shown');
+    expect(await cell('ebay-uk', 'pushed')).toBe(listed.toLocaleString('en-GB'));
+    expect(await cell('web-uk', 'pushed')).toBe('—');
+    expect(await cell('web-uk', 'sync')).toBe('pending');
+    expect(await cell('shop-london', 'sync')).toBe('not connected');
+    // A change reaches the marketplace, and the detail shows it pushed.
+    // ebay-uk lists half of MAN-1 and LON-1 (rounded down): 4 units fewer list 2 fewer.
+    await adjust(SKU, 'MAN-1', -4);
+    await expect.poll(() => received.get(SKU), { timeout: 10_000 }).toBe(listed - 2);
+    await expect
+      .poll(() => cell('ebay-uk', 'pushed'), { timeout: 10_000 })
+      .toBe((listed - 2).toLocaleString('en-GB'));
+    await page.screenshot({ path: join(ARTIFACTS, 'sync-1280x800.png') });
+    await page.keyboard.press('Escape');
   });
 
   it('narrows the wall with the search box and the location, channel and status filters', async () => {

@@ -1,12 +1,20 @@
 import type { z } from 'zod';
 import { StockmeshError } from '../../client';
 import { ChannelList, LocationList, SkuPage } from '../../protocol/catalog';
+import { SkuSyncDetail, SyncStatus } from '../../protocol/connections';
 import { ErrorEnvelope } from '../../protocol/errors';
 
 // Catalog reads the typed client does not have yet (it covers stock and the stream): SKUs,
-// locations and channels, parsed with the same protocol schemas.
+// locations and channels, and each channel's sync to its marketplace (docs/connectors.md),
+// parsed with the same protocol schemas.
 
 const PAGE = 1000;
+
+const notConnectedAsNull = <T>(read: Promise<T>): Promise<T | null> =>
+  read.catch((error: unknown) => {
+    if (error instanceof StockmeshError && error.error.code === 'not_connected') return null;
+    throw error;
+  });
 
 export const catalogApi = (baseUrl: string, apiKey: string) => {
   const get = async <T extends z.ZodType>(schema: T, path: string): Promise<z.output<T>> => {
@@ -41,6 +49,17 @@ export const catalogApi = (baseUrl: string, apiKey: string) => {
     },
     locations: async () => (await get(LocationList, '/v1/locations')).items,
     channels: async () => (await get(ChannelList, '/v1/channels')).items,
+    /** The channel's sync status; null when it has no connection. */
+    syncStatus: (channel: string) =>
+      notConnectedAsNull(get(SyncStatus, `/v1/channels/${encodeURIComponent(channel)}/sync`)),
+    /** One SKU's sync on the channel; null when the channel has no connection. */
+    skuSync: (channel: string, sku: string) =>
+      notConnectedAsNull(
+        get(
+          SkuSyncDetail,
+          `/v1/channels/${encodeURIComponent(channel)}/sync/skus/${encodeURIComponent(sku)}`,
+        ),
+      ),
   };
 };
 export type CatalogApi = ReturnType<typeof catalogApi>;

@@ -118,6 +118,7 @@ const start = async (key: string) => {
   const canvas = byId('wall-canvas', HTMLCanvasElement);
   const detail = new DetailPanel(byId('detail'), {
     client,
+    skuSync: (channel, sku) => api.skuSync(channel, sku),
     channels: () => channels,
     locations: () => locations,
     closed: () => canvas.focus(),
@@ -131,7 +132,7 @@ const start = async (key: string) => {
     byId('feed-pause', HTMLInputElement),
     openSku,
   );
-  const lagPanel = new ChannelsPanel(byId('channels'), client, () => channels);
+  const lagPanel = new ChannelsPanel(byId('channels'), client, api, () => channels);
 
   store.listen({
     changed: (entry, flash) => {

@@ -1,6 +1,8 @@
 import type { StockmeshClient } from '../../../client';
 import type { Channel } from '../../../protocol/catalog';
+import type { SyncStatus } from '../../../protocol/connections';
 import type { ChannelLag } from '../../../protocol/stream';
+import type { CatalogApi } from '../api';
 import { fmt, h } from '../dom';
 
 /** A connector this far behind, in cursor positions or in seconds, is highlighted. */
@@ -11,17 +13,31 @@ const POLL_MS = 3000;
 const isBehind = (c: ChannelLag['connectors'][number]) =>
   c.behind >= BEHIND_CURSORS || c.lagSeconds >= BEHIND_SECONDS;
 
+type Read<T> = T | Error | undefined;
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+const seconds = (s: number) => `${s.toFixed(1)} s`;
+
+/** The throttle as one short phrase: waiting until when, or what the marketplace's limit reads. */
+const throttleText = (t: SyncStatus['throttle']): string => {
+  if (t.notBefore === null) return t.describe;
+  const wait = Math.max(0, (Date.parse(t.notBefore) - Date.now()) / 1000);
+  return `waiting ${seconds(wait)}${t.failures > 0 ? ` after ${t.failures} failures` : ''} · ${t.describe}`;
+};
+
 /**
  * Each channel's connectors and how far behind the stream they are, in cursor positions and in
- * seconds (GET /v1/channels/{code}/lag, polled while the page is visible).
+ * seconds (GET /v1/channels/{code}/lag), and each connected channel's sync to its marketplace
+ * (GET /v1/channels/{code}/sync): polled while the page is visible.
  */
 export class ChannelsPanel {
   private timer = 0;
-  private lags = new Map<string, ChannelLag | Error>();
+  private lags = new Map<string, Read<ChannelLag>>();
+  private syncs = new Map<string, Read<SyncStatus | null>>();
 
   constructor(
     private readonly root: HTMLElement,
     private readonly client: StockmeshClient,
+    private readonly api: Pick<CatalogApi, 'syncStatus'>,
     private readonly channels: () => readonly Channel[],
   ) {
     document.addEventListener('visibilitychange', () => {
@@ -35,21 +51,22 @@ export class ChannelsPanel {
 
   private async poll(): Promise<void> {
     clearTimeout(this.timer);
-    const results = await Promise.all(
-      this.channels().map(async (c): Promise<[string, ChannelLag | Error]> => {
-        try {
-          return [c.code, await this.client.channelLag(c.code)];
-        } catch (error) {
-          return [c.code, error instanceof Error ? error : new Error(String(error))];
-        }
-      }),
-    );
-    this.lags = new Map(results);
+    const codes = this.channels().map((c) => c.code);
+    const [lags, syncs] = await Promise.all([
+      Promise.all(codes.map((c) => this.client.channelLag(c).catch(asError))),
+      Promise.all(codes.map((c) => this.api.syncStatus(c).catch(asError))),
+    ]);
+    this.lags = new Map(codes.map((c, i) => [c, lags[i]]));
+    this.syncs = new Map(codes.map((c, i) => [c, syncs[i]]));
     this.render();
     if (!document.hidden) this.timer = window.setTimeout(() => void this.poll(), POLL_MS);
   }
 
   private render(): void {
+    this.root.replaceChildren(this.lagTable(), this.syncTable());
+  }
+
+  private lagTable(): HTMLElement {
     const rows = this.channels().flatMap((channel) => {
       const lag = this.lags.get(channel.code);
       const name = h('th', { scope: 'row', rowspan: 1, title: channel.name }, channel.code);
@@ -77,35 +94,118 @@ export class ChannelsPanel {
           h(
             'td',
             { class: 'num' },
-            `${c.lagSeconds.toFixed(1)} s`,
+            seconds(c.lagSeconds),
             behind ? h('strong', { class: 'flag' }, ' behind') : '',
           ),
         );
       });
     });
-    this.root.replaceChildren(
+    return h(
+      'table',
+      { class: 'lag' },
       h(
-        'table',
-        { class: 'lag' },
+        'caption',
+        { class: 'sr-only' },
+        `Connector lag per channel: stream positions not yet acknowledged, and the age of the oldest; highlighted from ${BEHIND_CURSORS} positions or ${BEHIND_SECONDS} seconds`,
+      ),
+      h(
+        'thead',
+        {},
         h(
-          'caption',
-          { class: 'sr-only' },
-          `Connector lag per channel: stream positions not yet acknowledged, and the age of the oldest; highlighted from ${BEHIND_CURSORS} positions or ${BEHIND_SECONDS} seconds`,
-        ),
-        h(
-          'thead',
+          'tr',
           {},
+          h('th', { scope: 'col' }, 'Channel'),
+          h('th', { scope: 'col' }, 'Connector'),
+          h('th', { scope: 'col', class: 'num' }, 'Behind'),
+          h('th', { scope: 'col', class: 'num' }, 'Lag'),
+        ),
+      ),
+      h('tbody', {}, rows),
+    );
+  }
+
+  /** One row per connected channel, and its last error beneath it when it has one. */
+  private syncTable(): HTMLElement {
+    const rows = this.channels().flatMap((channel) => {
+      const sync = this.syncs.get(channel.code);
+      if (sync === null) return [];
+      const name = h('th', { scope: 'row', title: channel.name }, channel.code);
+      if (sync === undefined || sync instanceof Error) {
+        return [
           h(
             'tr',
-            {},
-            h('th', { scope: 'col' }, 'Channel'),
-            h('th', { scope: 'col' }, 'Connector'),
-            h('th', { scope: 'col', class: 'num' }, 'Behind'),
-            h('th', { scope: 'col', class: 'num' }, 'Lag'),
+            { 'data-sync': channel.code },
+            name,
+            h('td', { colspan: 5, class: 'muted' }, sync?.message ?? 'loading…'),
+          ),
+        ];
+      }
+      const behind = sync.state !== 'active' || sync.lagSeconds >= BEHIND_SECONDS;
+      const row = h(
+        'tr',
+        { class: behind ? 'behind' : undefined, 'data-sync': channel.code },
+        name,
+        h(
+          'td',
+          { 'data-field': 'state', title: sync.kind },
+          sync.state === 'active' ? sync.kind : h('strong', { class: 'flag' }, sync.state),
+        ),
+        h(
+          'td',
+          { class: 'num', 'data-field': 'depth', title: `${fmt(sync.queue.unmapped)} unmapped` },
+          fmt(sync.queue.depth),
+        ),
+        h('td', { class: 'num', 'data-field': 'oldest' }, seconds(sync.queue.oldestAgeSeconds)),
+        h('td', { class: 'num', 'data-field': 'lag' }, seconds(sync.lagSeconds)),
+        h(
+          'td',
+          { class: 'throttle', 'data-field': 'throttle', title: throttleText(sync.throttle) },
+          throttleText(sync.throttle),
+        ),
+      );
+      const error = sync.lastError;
+      if (error === null) return [row];
+      return [
+        row,
+        h(
+          'tr',
+          { class: 'sync-error', 'data-sync-error': channel.code },
+          h('th', { scope: 'row' }, h('span', { class: 'sr-only' }, channel.code)),
+          h(
+            'td',
+            { colspan: 5, 'data-field': 'error', title: error.message },
+            `${error.code} at ${new Date(error.at).toLocaleTimeString('en-GB', { hour12: false })}: ${error.message}`,
           ),
         ),
-        h('tbody', {}, rows),
+      ];
+    });
+    if (rows.length === 0) {
+      return h('p', { class: 'muted', 'data-testid': 'sync-none' }, 'No channel is connected');
+    }
+    const table = h(
+      'table',
+      { class: 'lag sync', 'data-testid': 'sync' },
+      h(
+        'caption',
+        {},
+        'Marketplace sync: SKUs queued, age of the oldest, how far behind the marketplace shows, and its limit',
       ),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Channel'),
+          h('th', { scope: 'col' }, 'State'),
+          h('th', { scope: 'col', class: 'num' }, 'Queue'),
+          h('th', { scope: 'col', class: 'num' }, 'Oldest'),
+          h('th', { scope: 'col', class: 'num' }, 'Lag'),
+          h('th', { scope: 'col' }, 'Throttle'),
+        ),
+      ),
+      h('tbody', {}, rows),
     );
+    return h('div', { class: 'table-wrap' }, table);
   }
 }

@@ -1,6 +1,7 @@
 import type { StockmeshClient } from '../../../client';
 import { listedQuantity } from '../../../objects/stream-hub/listed';
 import type { Channel, Location } from '../../../protocol/catalog';
+import type { SkuSyncDetail } from '../../../protocol/connections';
 import type { LocationStock, StockEvent } from '../../../protocol/stock';
 import type { ListedRule } from '../../../protocol/stream';
 import { clock, fmt, h, signed } from '../dom';
@@ -9,6 +10,8 @@ import type { Entry } from '../model/store';
 import { drawStepChart, type Point } from './chart';
 
 const EVENTS_SHOWN = 25;
+/** While a SKU is open, what each marketplace was told is read again this often. */
+const SYNC_POLL_MS = 3000;
 const HISTORY_EVENTS = 200;
 const COLUMNS = [
   ['onHand', 'On hand'],
@@ -38,8 +41,29 @@ const ruleText = (rule: ListedRule, c: Channel): string => {
 const totalAvailable = (locations: readonly LocationStock[]) =>
   locations.reduce((sum, l) => sum + l.available, 0);
 
+type SkuSync = SkuSyncDetail | null | Error;
+
+/** What the marketplace shows of the SKU, in a word, and the detail for the cell's title. */
+const syncText = (sync: SkuSync | undefined): { text: string; title: string; warn: boolean } => {
+  if (sync === undefined) return { text: '…', title: 'loading', warn: false };
+  if (sync === null) return { text: 'not connected', title: '', warn: false };
+  if (sync instanceof Error) return { text: 'unknown', title: sync.message, warn: true };
+  const error = sync.lastError;
+  const title =
+    error === null ? '' : `last error ${error.code} at ${clock(error.at)}: ${error.message}`;
+  if (sync.mapping === null) return { text: 'unmapped', title, warn: true };
+  if (sync.rejected !== null) {
+    return { text: `refused: ${sync.rejected.code}`, title: sync.rejected.message, warn: true };
+  }
+  if (sync.inFlight !== null) return { text: `sending (${sync.inFlight})`, title, warn: false };
+  if (sync.pending) return { text: 'pending', title, warn: true };
+  return { text: 'shown', title, warn: false };
+};
+
 export type DetailDeps = {
   client: StockmeshClient;
+  /** One SKU's sync on a channel; null when the channel has no connection. */
+  skuSync: (channel: string, sku: string) => Promise<SkuSyncDetail | null>;
   channels: () => readonly Channel[];
   locations: () => ReadonlyMap<string, Location>;
   closed: () => void;
@@ -54,6 +78,9 @@ export class DetailPanel {
   private points: Point[] = [];
   private events: StockEvent[] = [];
   private eventsTimer = 0;
+  private syncs = new Map<string, SkuSync>();
+  private syncTimer = 0;
+  private syncRequest = 0;
   private request = 0;
   private frame = 0;
   private readonly body: HTMLElement;
@@ -87,17 +114,22 @@ export class DetailPanel {
     if (!same) {
       this.points = [];
       this.events = [];
+      this.syncs = new Map();
     }
     this.root.hidden = false;
     document.body.classList.add('detail-open');
     this.render();
     this.title.focus();
-    if (!same) void this.loadEvents();
+    if (!same) {
+      void this.loadEvents();
+      void this.loadSyncs();
+    }
   }
 
   close(): void {
     if (this.entry === undefined) return;
     this.entry = undefined;
+    clearTimeout(this.syncTimer);
     this.root.hidden = true;
     document.body.classList.remove('detail-open');
     this.deps.closed();
@@ -118,6 +150,26 @@ export class DetailPanel {
     }
     clearTimeout(this.eventsTimer);
     this.eventsTimer = window.setTimeout(() => void this.loadEvents(), 250);
+  }
+
+  /** Reads the SKU's sync on every channel, then again every SYNC_POLL_MS while it is open. */
+  private async loadSyncs(): Promise<void> {
+    clearTimeout(this.syncTimer);
+    const entry = this.entry;
+    if (entry === undefined) return;
+    const request = ++this.syncRequest;
+    const channels = this.deps.channels();
+    const read = await Promise.all(
+      channels.map((c) =>
+        this.deps
+          .skuSync(c.code, entry.code)
+          .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+      ),
+    );
+    if (request !== this.syncRequest || this.entry !== entry) return;
+    this.syncs = new Map(channels.map((c, i) => [c.code, read[i] ?? null]));
+    this.render();
+    this.syncTimer = window.setTimeout(() => void this.loadSyncs(), SYNC_POLL_MS);
   }
 
   private async loadEvents(): Promise<void> {
@@ -220,32 +272,54 @@ export class DetailPanel {
       ),
       h('h3', {}, 'Listed on channels'),
       h(
-        'table',
-        { class: 'listed', 'data-testid': 'detail-listed' },
+        'div',
+        { class: 'table-wrap' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'listed', 'data-testid': 'detail-listed' },
           h(
-            'tr',
+            'thead',
             {},
-            h('th', { scope: 'col' }, 'Channel'),
-            h('th', { scope: 'col' }, 'Listed'),
-            h('th', { scope: 'col' }, 'Set by'),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          this.deps.channels().map((c) => {
-            const listed = listedQuantity(c, entry.locations);
-            return h(
+            h(
               'tr',
-              { 'data-channel': c.code },
-              h('th', { scope: 'row', title: c.name }, c.code),
-              h('td', {}, fmt(listed.quantity)),
-              h('td', {}, ruleText(listed.rule, c)),
-            );
-          }),
+              {},
+              h('th', { scope: 'col' }, 'Channel'),
+              h('th', { scope: 'col' }, 'Listed'),
+              h('th', { scope: 'col' }, 'Pushed'),
+              h('th', { scope: 'col' }, 'Marketplace'),
+              h('th', { scope: 'col' }, 'Set by'),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            this.deps.channels().map((c) => {
+              const listed = listedQuantity(c, entry.locations);
+              const sync = this.syncs.get(c.code);
+              const pushed = sync instanceof Error || sync == null ? null : sync.pushed;
+              const state = syncText(sync);
+              return h(
+                'tr',
+                { 'data-channel': c.code },
+                h('th', { scope: 'row', title: c.name }, c.code),
+                h('td', { 'data-field': 'listed' }, fmt(listed.quantity)),
+                h(
+                  'td',
+                  {
+                    'data-field': 'pushed',
+                    title: pushed?.at == null ? undefined : `accepted at ${clock(pushed.at)}`,
+                  },
+                  pushed === null ? '—' : fmt(pushed.quantity),
+                ),
+                h(
+                  'td',
+                  { 'data-field': 'sync', title: state.title || undefined },
+                  state.warn ? h('strong', { class: 'flag' }, state.text) : state.text,
+                ),
+                h('td', {}, ruleText(listed.rule, c)),
+              );
+            }),
+          ),
         ),
       ),
       h('h3', {}, 'Available over time'),
