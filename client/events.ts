@@ -1,5 +1,5 @@
 import type { AppError } from '../protocol/errors';
-import type { StreamRow } from '../protocol/stream';
+import type { StreamRow, SyncLag } from '../protocol/stream';
 
 /** One SKU's new state on a shard, from a snapshot page (`replay`) or live. */
 export type UpdateEvent = StreamRow & { type: 'update'; shard: number; replay: boolean };
@@ -13,6 +13,8 @@ export type LagEvent = {
   head: number;
   behind: number;
   lagSeconds: number;
+  /** The channel's marketplace sync (GET /v1/channels/{code}/sync); absent when not connected. */
+  sync?: SyncLag;
 };
 /** A shard's socket dropped (restart, deploy, slow reader): it resumes from its cursor. */
 export type ReconnectingEvent = {

@@ -394,7 +394,7 @@ export class ChannelSync extends DurableObject<Env> {
         newId: () => crypto.randomUUID(),
         listing: () => this.listingRules(),
         pull: (shard, q) => streamHub(env, shard).channelRows({ channel, ...q }),
-        ack: (shard, cursor) => streamHub(env, shard).syncAck(channel, cursor),
+        ack: (shard, cursor, sync) => streamHub(env, shard).syncAck(channel, cursor, sync),
         send: (req) => this.send(req),
       },
       since,

@@ -32,6 +32,7 @@ import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './
 import * as schema from './stream-hub/schema';
 import { HubStore, type RulesVersion } from './stream-hub/store';
 import { type Outgoing, Subscriber } from './stream-hub/subscriber';
+import { SyncLags } from './stream-hub/sync-lag';
 import { SyncPokes, sqlSyncRegistry } from './stream-hub/sync-pokes';
 import { isNarrow, matchesSku, project, sameView } from './stream-hub/view';
 
@@ -69,6 +70,8 @@ export class StreamHub extends Server<Env> {
   private readonly pending = new PendingChanges();
   private flushScheduled = false;
   private nextFanOutAt = 0;
+  /** Each connected channel's marketplace lag, as its ChannelSync last reported it. */
+  private readonly syncLags = new SyncLags(this.ctx.storage.kv);
   /** ChannelSync objects woken when their channel's listed quantities change. */
   private readonly pokes = new SyncPokes(sqlSyncRegistry(drizzle(this.ctx.storage)), (channel) =>
     channelSync(this.env, channel).poke(this.shard),
@@ -138,9 +141,13 @@ export class StreamHub extends Server<Env> {
     return readChannelRows(q, { ...source, rowsAfter: (c, n) => this.store.rowsAfter(c, n) });
   }
 
-  /** A ChannelSync's progress: the marketplace shows every change up to `cursor`. */
-  async syncAck(channel: string, cursor: number): Promise<void> {
+  /**
+   * A ChannelSync's progress: the marketplace shows every change up to `cursor`; `sync` is its
+   * queue and marketplace lag, which the channel's `lag` messages carry (stream-hub/sync-lag.ts).
+   */
+  async syncAck(channel: string, cursor: number, sync?: unknown): Promise<void> {
     this.store.saveAck(syncAck(channel, cursor, this.head, Date.now()));
+    if (sync !== undefined) this.syncLags.put(channel, sync);
   }
 
   /** Every subscriber of the channel that ever connected here, and how far behind it is. */
@@ -307,6 +314,7 @@ export class StreamHub extends Server<Env> {
       head: this.head,
       behind,
       lagSeconds,
+      ...this.syncLags.field(channel, Date.now()),
     });
   }
 

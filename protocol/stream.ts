@@ -101,6 +101,14 @@ export const UpdatesMessage = z.object({
   rows: z.array(StreamRow),
 });
 /** The answer to an `ack`: how far behind the acknowledging connector is on this shard. */
+/** A channel's sync to its marketplace (ChannelSync), as GET /v1/channels/{code}/sync reports it. */
+export const SyncLag = z.object({
+  /** Age of the oldest change the marketplace does not show (mapped SKUs). */
+  lagSeconds: z.number().min(0),
+  /** SKUs whose listed quantity the marketplace does not show yet. */
+  queueDepth: z.number().int().min(0),
+});
+export type SyncLag = z.infer<typeof SyncLag>;
 export const LagMessage = z.object({
   type: z.literal('lag'),
   shard: Shard,
@@ -108,6 +116,8 @@ export const LagMessage = z.object({
   head: Cursor,
   behind: z.number().int().min(0),
   lagSeconds: z.number().min(0),
+  /** The channel's marketplace sync; absent when the channel has no connection. */
+  sync: SyncLag.optional(),
 });
 /** Sent before the hub closes a socket that fell too far behind: reconnect from your cursor. */
 export const ResyncMessage = z.object({

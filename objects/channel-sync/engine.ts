@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ListingRules } from '../../protocol/stream';
 import type { ChannelRows } from '../stream-hub/channel-rows';
+import type { SyncLagReport } from '../stream-hub/sync-lag';
 import type {
   AnyAdapter,
   BulkStep,
@@ -84,7 +85,8 @@ export type EnginePorts = {
     shard: number,
     q: { after: number; rules: number | null; limit: number; listing?: ListingRules },
   ) => Promise<ChannelRows>;
-  ack: (shard: number, cursor: number) => Promise<void>;
+  /** Acknowledges a hub, telling it the queue and marketplace lag its `lag` messages carry. */
+  ack: (shard: number, cursor: number, sync: SyncLagReport) => Promise<void>;
   /** Sends one request to the marketplace; throws when no answer came (timeout, refused). */
   send: (req: HttpRequest) => Promise<HttpResponse>;
 };
@@ -112,8 +114,8 @@ export class SyncEngine {
   private readonly requests = new RateWindow();
   /** Shards to read on the next run (poked, or not read yet in this life). */
   private readonly dirty = new Set<number>();
-  /** Shards whose ack the hub has had from this life of the object. */
-  private readonly acked = new Set<number>();
+  /** Shards whose ack the hub has had from this life of the object, with the lag it was told. */
+  private readonly acked = new Map<number, SyncLagReport>();
   private ackFailed = false;
   /** Bumped by `reset`: a run that awaited across a reset stops there. */
   private generation = 0;
@@ -704,21 +706,30 @@ export class SyncEngine {
 
   private async ackAll(): Promise<void> {
     const oldest = new Map<number, number>();
+    let oldestChangedAt: number | null = null;
     for (const i of this.queue.values()) {
       if (this.unmapped.has(i.sku)) continue;
       oldest.set(i.shard, Math.min(oldest.get(i.shard) ?? Number.POSITIVE_INFINITY, i.cursor));
+      oldestChangedAt = earliest(oldestChangedAt, i.changedAt);
     }
+    // The figures GET /v1/channels/{code}/sync shows, for the hubs' lag messages.
+    const report: SyncLagReport = { queueDepth: this.queue.size, oldestChangedAt };
     for (const c of [...this.cursors.values()]) {
       const target = ackable(c, oldest.get(c.shard));
-      if (target === c.acked && this.acked.has(c.shard)) continue;
+      const told = this.acked.get(c.shard);
+      const same =
+        told !== undefined &&
+        told.queueDepth === report.queueDepth &&
+        told.oldestChangedAt === report.oldestChangedAt;
+      if (target === c.acked && same) continue;
       try {
-        await this.ports.ack(c.shard, target);
+        await this.ports.ack(c.shard, target, report);
       } catch (e) {
         console.warn(`channel ${this.ports.channel}: acknowledging hub ${c.shard} failed`, e);
         this.ackFailed = true;
         continue;
       }
-      this.acked.add(c.shard);
+      this.acked.set(c.shard, report);
       const current = this.cursors.get(c.shard);
       if (current === undefined) continue;
       const next = { ...current, acked: Math.max(current.acked, target) };

@@ -1,6 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SkuSyncDetail } from '../../protocol/connections';
+import { shardOf } from '../../protocol/shard';
 import type { ChannelLag } from '../../protocol/stream';
+import { is, openSocket, SHARDS } from '../stream/support';
 import type { ErrorBody } from '../support/catalog';
 import { api, createKey } from '../support/client';
 import {
@@ -182,5 +184,58 @@ describe('the sync status', () => {
       `/v1/channels/${unconnected.channel}/sync/skus/${unconnected.skus[0]}`,
     );
     expect([none.status, none.body.error.code]).toEqual([404, 'not_connected']);
+  });
+
+  it('carries the marketplace lag and queue depth the status shows on the channel’s lag messages', async () => {
+    const shop = await makeShop([4, 6]);
+    const account = 'sync-status-lag-message';
+    // The marketplace takes nothing at first: both SKUs wait, and the lag grows.
+    await sim('shopify', 'faults', account, { http5xxRate: 1 });
+    await connect(shop.channel, {
+      kind: 'shopify',
+      settings: { shop: account, locationId: 'gid://shopify/Location/1' },
+      credentials: { accessToken: 'shpat_0123456789abcdef' },
+    });
+    for (const [n, sku] of shop.skus.entries()) {
+      const body = { inventoryItemId: `gid://shopify/InventoryItem/${n + 11}` };
+      await must(`/v1/channels/${shop.channel}/mappings/${sku}`, { method: 'PUT', body }, 200);
+    }
+    const [sku] = shop.skus;
+    if (sku === undefined) throw new Error('no SKU');
+    const connector = await createKey('connector', { channels: [shop.channel] });
+    takeOverAlarms();
+    await published(shop.skus);
+    const socket = await openSocket(`shard=${shardOf(sku, SHARDS)}&skus=${sku}`, {
+      key: connector,
+    });
+    const caught = await socket.waitFor(is('caught-up'));
+
+    await pokeAll(shop.channel);
+    await drain(shop.channel, 3).catch(() => undefined);
+    vi.setSystemTime(Date.now() + 7_000);
+    const behind = await statusOf(shop.channel);
+    expect(behind.queue.depth - behind.queue.unmapped).toBe(2);
+    expect(behind.lagSeconds).toBeGreaterThanOrEqual(7);
+    socket.send({ type: 'ack', cursor: caught.cursor });
+    const lagging = await socket.waitFor(is('lag'));
+    expect(lagging.sync).toEqual({
+      lagSeconds: behind.lagSeconds,
+      queueDepth: behind.queue.depth,
+    });
+
+    // Once the marketplace takes them, the next answer says it caught up.
+    await sim('shopify', 'faults', account, { http5xxRate: 0 });
+    await drain(shop.channel);
+    const caughtUp = await statusOf(shop.channel);
+    expect(caughtUp.lagSeconds).toBe(0);
+    await adjust(sku, shop.location, -1);
+    const update = await socket.waitFor(is('update'));
+    await published([sku]);
+    await pokeAll(shop.channel);
+    await drain(shop.channel);
+    socket.send({ type: 'ack', cursor: update.cursor });
+    const current = await socket.waitFor(is('lag', (m) => m.acked === update.cursor));
+    expect(current.sync).toEqual({ lagSeconds: 0, queueDepth: caughtUp.queue.unmapped });
+    socket.ws.close();
   });
 });
