@@ -47,6 +47,8 @@ class World {
   readonly listed = new Map<string, number>();
   /** A crash hangs the port call at this count (the object dies mid-await). */
   crashAfter: number | null = null;
+  /** Requests matching this get no answer at all (a timeout, a refused connection). */
+  noAnswer: ((req: HttpRequest) => boolean) | null = null;
   private calls = 0;
   private crashed: (() => void) | null = null;
   engine: SyncEngine;
@@ -145,6 +147,7 @@ class World {
         await this.maybeCrash(undefined);
       },
       send: async (req: HttpRequest) => {
+        if (this.noAnswer?.(req)) throw new Error('timed out');
         // Answered by the marketplace first: a crash here is one between send and record.
         const res = this.market.handle(req);
         return this.maybeCrash(res);
@@ -310,6 +313,33 @@ describe('the sync engine', () => {
     await w.settle();
     // The job landed after the sell-out with its 6: the sell-out was pushed again.
     expect(w.market.log.slice(before).map((l) => l.path)).toEqual(['/set', '/bulk', '/set']);
+    for (const [sku, q] of w.listed) expect(shows(w, sku)).toBe(q);
+  });
+
+  it('backs off a bulk step that gets no answer on its own: an urgent per-item push still goes at once', async () => {
+    const w = new World(fakeAdapter);
+    w.market.bulkPolls = 3;
+    const skus = Array.from({ length: 40 }, (_, n) => `SKU-${n}`);
+    for (const sku of skus) w.setListed(sku, 10);
+    await w.settle();
+    for (const sku of skus) w.setListed(sku, 6);
+    w.engine.pollAll();
+    await w.run(); // starts the bulk job
+    const job = w.engine.figures(w.clock).bulk;
+    expect(job?.items.length).toBe(40);
+    // The job's polls time out.
+    w.noAnswer = (req) => req.url.includes('/bulk');
+    w.clock = Math.max(w.clock, job?.step.notBefore ?? w.clock);
+    await w.run();
+    expect(w.engine.figures(w.clock).gate.notBefore).toBeNull();
+    const before = w.market.log.length;
+    w.setListed('SKU-7', 0);
+    w.engine.pollAll();
+    await w.run();
+    expect(w.market.log.slice(before).map((l) => [l.path, l.ids])).toEqual([['/set', ['SKU-7']]]);
+    expect(shows(w, 'SKU-7')).toBe(0);
+    w.noAnswer = null;
+    await w.settle();
     for (const [sku, q] of w.listed) expect(shows(w, sku)).toBe(q);
   });
 

@@ -107,6 +107,8 @@ export class SyncEngine {
   private bulkItems = new Map<string, number>();
   private bulkStarts: number[];
   private bulkNotBefore: number | null = null;
+  /** Bulk steps in a row that got no answer: their own backoff, apart from the per-item gate. */
+  private bulkMisses = 0;
   private gate: Gate;
   private health: SyncHealth;
   private totals: Totals;
@@ -465,11 +467,16 @@ export class SyncEngine {
     this.repo.deleteAttempt('push');
   }
 
-  /** Authorizes and sends one request; null (after backing off) when no answer came. */
+  /**
+   * Authorizes and sends one request; null when no answer came, after backing off the per-item
+   * gate unless `ownBackoff` (a bulk step backs off itself: its timeouts must not hold back
+   * urgent per-item pushes).
+   */
   private async exchange(
     session: Session,
     request: HttpRequest,
     token: string | undefined,
+    ownBackoff = false,
   ): Promise<HttpResponse | null> {
     const { adapter } = session;
     try {
@@ -480,7 +487,9 @@ export class SyncEngine {
       return res;
     } catch (e) {
       const message = `no answer from the marketplace: ${text(e)}`;
-      this.setGate(afterNoAnswer(this.gate, message, this.ports.now(), this.ports.random()));
+      if (!ownBackoff) {
+        this.setGate(afterNoAnswer(this.gate, message, this.ports.now(), this.ports.random()));
+      }
       this.failed({ code: 'unreachable', message }, false);
       return null;
     }
@@ -644,14 +653,16 @@ export class SyncEngine {
     if (job.step.refreshToken) session.dropToken();
     const token = await this.token(session);
     if (token === null || !live()) return false;
-    const res = await this.exchange(session, job.step.request, token.token);
+    const res = await this.exchange(session, job.step.request, token.token, true);
     if (!live()) return false;
     const now = this.ports.now();
     if (res === null) {
-      const notBefore = this.gate.notBefore ?? now;
+      this.bulkMisses++;
+      const notBefore = now + backoffMs(this.bulkMisses, this.ports.random());
       this.storeBulk({ ...job, step: { ...job.step, notBefore } });
       return false;
     }
+    this.bulkMisses = 0;
     let step: BulkStep;
     try {
       step = path.advance(job.step.state, res, { ...this.context(session, token.token), now });
