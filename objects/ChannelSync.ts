@@ -260,7 +260,7 @@ export class ChannelSync extends DurableObject<Env> {
     if (!parsed.success) return invalid(parsed.error, 'json');
     const now = Date.now();
     this.store.putMappings([{ sku: code, external: parsed.data }], now);
-    this.remapped();
+    this.remapped([code]);
     return ok(this.mappingView(code, parsed.data, now));
   }
 
@@ -284,7 +284,7 @@ export class ChannelSync extends DurableObject<Env> {
     if (!valid.ok) return valid;
     const existing = this.store.mapped(valid.value.map((m) => m.sku));
     this.store.putMappings(valid.value, Date.now());
-    this.remapped();
+    this.remapped(valid.value.map((m) => m.sku));
     const total = valid.value.length;
     return ok({ created: total - existing.size, updated: existing.size, total });
   }
@@ -506,8 +506,8 @@ export class ChannelSync extends DurableObject<Env> {
     return ok(this.view(this.row));
   }
 
-  private remapped(): void {
-    this.engine.remapped();
+  private remapped(skus: readonly string[]): void {
+    this.engine.remapped(skus);
     this.wake();
   }
 

@@ -177,10 +177,21 @@ export class SyncEngine {
     this.repo.putMeta('gate', this.gate);
   }
 
-  /** Mappings changed: SKUs held back as unmapped are looked at again. */
-  remapped(): void {
+  /**
+   * Mappings changed: SKUs held back as unmapped are looked at again, and a refusal of a remapped
+   * SKU is forgotten (it was the old item's): the SKU is pushed again to its new item.
+   */
+  remapped(skus: readonly string[] = []): void {
     this.unmapped.clear();
     this.classified = false;
+    const retried: SyncItem[] = [];
+    for (const sku of skus) {
+      const item = this.queue.get(sku) ?? this.repo.item(sku);
+      if (item === undefined || item.rejected === null) continue;
+      retried.push({ ...item, rejected: null });
+    }
+    for (const i of retried) this.queue.put(i);
+    this.repo.putItems(retried);
   }
 
   /** Does the connection work (failing, and the last error)? */

@@ -106,6 +106,23 @@ describe('bad input at push time', () => {
     });
     expect(status.queue.depth - status.queue.unmapped).toBe(0);
     expect(await shows(shop)).toEqual([[items[0], 3]]);
+
+    // Fixing the mapping pushes the SKU again, to its new item, and forgets the refusal.
+    await must(
+      `/v1/channels/${channel}/mappings/${skus[1]}`,
+      { method: 'PUT', body: { inventoryItemId: items[1] } },
+      200,
+    );
+    await drain(channel);
+    expect(await shows(shop)).toEqual([
+      [items[0], 3],
+      [items[1], 5],
+    ]);
+    expect(await statusOf(channel)).toMatchObject({
+      queue: { rejected: 0 },
+      counts: { accepted: 2, rejected: 1 },
+      rejectedItems: [],
+    });
   });
 
   it('marks the connection failing while every answer is garbage, then catches up', async () => {
