@@ -125,6 +125,30 @@ describe('bad input at push time', () => {
     });
   });
 
+  it('marks the connection failing when Shopify does not know its location, and pushes once it is fixed', async () => {
+    const shop = 'bad-location';
+    const wrong = 'gid://shopify/Location/4040';
+    const { channel, items } = await shopifyChannel(shop, { locationId: wrong }, GOOD_TOKEN);
+    await drain(channel, 3).catch(() => undefined);
+    expect(await statusOf(channel)).toMatchObject({
+      state: 'failing',
+      queue: { rejected: 0 },
+      lastError: { code: 'settings_invalid', message: expect.stringContaining('INVALID_LOCATION') },
+      counts: { accepted: 0, rejected: 0 },
+    });
+    await must(
+      `/v1/channels/${channel}/connection`,
+      { method: 'PATCH', body: { settings: { locationId: LOCATION_ID } } },
+      200,
+    );
+    await drain(channel);
+    expect(await shows(shop)).toEqual([
+      [items[0], 3],
+      [items[1], 5],
+    ]);
+    expect(await statusOf(channel)).toMatchObject({ state: 'active', counts: { accepted: 2 } });
+  });
+
   it('marks the connection failing while every answer is garbage, then catches up', async () => {
     const shop = 'bad-answers';
     await sim('shopify', 'faults', shop, { garbageRate: 1 });

@@ -73,14 +73,16 @@ export function setOutcomes(
   for (const e of result.userErrors) {
     const f = e.field ?? [];
     const index = f[1] === 'quantities' && f[2] !== undefined ? Number(f[2]) : Number.NaN;
-    if (Number.isInteger(index)) byIndex.set(index, e);
-    else if (
+    // Checked before the index: Shopify names a quantity (`input.quantities.<i>.locationId`) for
+    // an unknown location, but every quantity carries the connection's one location setting.
+    if (
       ['INVALID_LOCATION', 'INVALID_REASON', 'INVALID_NAME', 'INVALID_REFERENCE_DOCUMENT'].includes(
         e.code ?? '',
       )
     ) {
       fatal = { code: 'settings_invalid', message: `Shopify: ${e.code}: ${e.message}` };
-    } else {
+    } else if (Number.isInteger(index)) byIndex.set(index, e);
+    else {
       for (let i = 0; i < items.length; i++) if (!byIndex.has(i)) byIndex.set(i, e);
     }
   }
