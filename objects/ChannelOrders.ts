@@ -8,12 +8,14 @@ import {
   OrderStatus,
   type OrderView,
 } from '../protocol/orders';
+import type { SignalEvent } from '../protocol/webhooks';
+import { webhooks } from '../workers/stubs';
 import { notificationEvents, verifyAmazon } from './channel-orders/amazon';
 import { inboundPath, PollCredentials, StoredConfig } from './channel-orders/config';
 import type { OrderEvent, Parsed } from './channel-orders/event';
 import { pollAmazon } from './channel-orders/poll';
 import { apply } from './channel-orders/process';
-import { orderView } from './channel-orders/record';
+import { type OrderRecord, orderView } from './channel-orders/record';
 import { parseShopify, verifyShopify } from './channel-orders/shopify';
 import { Retry, stockPorts } from './channel-orders/stock-ports';
 import { OrdersStore } from './channel-orders/store';
@@ -238,14 +240,13 @@ export class ChannelOrders extends DurableObject<Env> {
     let retry = false;
     for (const item of this.store.inbox(BATCH)) {
       try {
-        const next = await apply(
-          this.store.order(item.event.orderId),
-          item.event,
-          item.source,
-          ports,
-        );
+        const before = this.store.order(item.event.orderId);
+        const next = await apply(before, item.event, item.source, ports);
         this.store.save(next);
         this.store.done(item.seq);
+        if (next.status === 'oversold' && before?.status !== 'oversold') {
+          await this.signalOversold(config.channel, next);
+        }
       } catch (e) {
         if (!(e instanceof Retry)) throw e;
         console.error(`orders ${config.channel}: ${e.message}`);
@@ -257,6 +258,27 @@ export class ChannelOrders extends DurableObject<Env> {
     const at = more ? Date.now() + (retry ? RETRY_MS : 0) : nextPoll;
     if (at !== null)
       await this.ctx.storage.setAlarm(nextPoll === null ? at : Math.min(at, nextPoll));
+  }
+
+  /** The `oversold` signal, one per short SKU; stable ids, so a repeat is the same signal. */
+  private async signalOversold(channel: string, r: OrderRecord): Promise<void> {
+    const at = new Date(r.updatedAt).toISOString();
+    const events: SignalEvent[] = r.shortfall.map((s) => ({
+      id: `oversold:${channel}:${r.orderId}:${s.sku}`,
+      type: 'oversold',
+      at,
+      sku: s.sku,
+      channel,
+      data: { orderId: r.orderId, requested: s.requested, available: s.available, short: s.short },
+    }));
+    try {
+      await webhooks(this.env).publish(events);
+    } catch (e) {
+      // The order stays recorded as oversold (GET /v1/orders?status=oversold) either way.
+      console.error(
+        `orders ${channel}: oversold signal not published: ${e instanceof Error ? e.message : e}`,
+      );
+    }
   }
 
   private async poll(config: StoredConfig): Promise<void> {
