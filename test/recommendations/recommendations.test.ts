@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Recommendation, RecomputeResult } from '../../protocol/recommendations';
-import { api } from '../support/client';
+import { api, createKey } from '../support/client';
 import { catalog, post, sku } from '../support/fixtures';
 
 type ErrorBody = { error: { code: string } };
@@ -65,6 +65,33 @@ describe('recommendations', () => {
     expect(dueBy.body.items.map((r) => r.id)).toEqual([first]);
     const atB = await api<Page>(`/v1/recommendations?sku=${code}&location=${b}`);
     expect(atB.body.items.map((r) => r.id)).toEqual([second]);
+  });
+
+  it('dismisses an open recommendation once, and only where the key may act', async () => {
+    const { a } = await catalog();
+    const code = await sku();
+    const id = await stored(code, a, '2026-01-01T00:00:00.000Z');
+    const viewer = await createKey('viewer');
+    const elsewhere = await createKey('warehouse', { locations: [(await catalog()).a] });
+    for (const key of [viewer, elsewhere]) {
+      const refused = await api<ErrorBody>(`/v1/recommendations/${id}/dismiss`, { body: {}, key });
+      expect(refused.status).toBe(403);
+    }
+    expect((await api<Recommendation>(`/v1/recommendations/${id}`)).body.status).toBe('open');
+    const res = await api<Recommendation>(`/v1/recommendations/${id}/dismiss`, { body: {} });
+    expect(res.body).toMatchObject({ status: 'dismissed', dismissedAt: expect.any(String) });
+    // Not due any more: a recompute leaves a dismissal as it is.
+    await api('/v1/recommendations/recompute', { body: { sku: code } });
+    expect((await api<Recommendation>(`/v1/recommendations/${id}`)).body.status).toBe('dismissed');
+    const gone = await stored(code, a, '2026-01-02T00:00:00.000Z');
+    await env.DB.prepare(`update recommendations set status = 'expired' where id = ?`)
+      .bind(gone)
+      .run();
+    const late = await api<ErrorBody>(`/v1/recommendations/${gone}/dismiss`, { body: {} });
+    expect({ status: late.status, code: late.body.error.code }).toEqual({
+      status: 409,
+      code: 'invalid_state',
+    });
   });
 
   it('refuses bad input with codes', async () => {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, gt, lte, or, type SQL } from 'drizzle-orm';
 import { catalogDb } from '../../db/client';
-import { recommendations } from '../../db/schema';
+import { nowIso, recommendations } from '../../db/schema';
 import { Failure } from '../../protocol/errors';
 import {
   Recommendation,
@@ -12,7 +12,7 @@ import {
   RecomputeResult,
 } from '../../protocol/recommendations';
 import { createApp } from '../app';
-import { requireRole } from '../auth/policy';
+import { canActAtLocation, requireRole } from '../auth/policy';
 import { assertKnownSku } from '../catalog/known-skus';
 import { readSettings, recomputeSku, toRecommendation } from '../recommendations/store';
 import { bearer, errorResponses, json } from '../route-docs';
@@ -117,5 +117,55 @@ export const recommendationRoutes = createApp()
         throw new Failure({ code: 'not_found', message: `No recommendation ${id}` });
       }
       return c.json(toRecommendation(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/recommendations/{id}/dismiss',
+      summary: 'Dismiss an open recommendation: recomputes keep it dismissed for 7 days',
+      description:
+        'Unless its quantity moves by more than half. Admin keys, or warehouse keys at its location.',
+      tags: ['recommendations'],
+      security: bearer,
+      middleware: [requireRole('admin', 'warehouse')],
+      request: { params: z.object({ id: RecommendationId }) },
+      responses: {
+        200: { description: 'The recommendation, dismissed', ...json(Recommendation) },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const db = catalogDb(c.env);
+      const [row] = await db.select().from(recommendations).where(eq(recommendations.id, id));
+      if (row === undefined) {
+        throw new Failure({ code: 'not_found', message: `No recommendation ${id}` });
+      }
+      if (!canActAtLocation(c.get('principal'), row.location)) {
+        throw new Failure({
+          code: 'forbidden',
+          message: `Key ${c.get('principal').keyId} may not dismiss recommendation ${id} at ${row.location}`,
+        });
+      }
+      if (row.status === 'dismissed') return c.json(toRecommendation(row), 200);
+      const [after] = await db
+        .update(recommendations)
+        .set({
+          status: 'dismissed',
+          dismissedAt: new Date().toISOString(),
+          dismissedQuantity: row.quantity,
+          updatedAt: nowIso,
+        })
+        .where(and(eq(recommendations.id, id), eq(recommendations.status, 'open')))
+        .returning();
+      if (after === undefined) {
+        throw new Failure({
+          code: 'invalid_state',
+          message: `Recommendation ${id} is ${row.status}: only an open one can be dismissed`,
+          details: { status: row.status },
+        });
+      }
+      return c.json(toRecommendation(after), 200);
     },
   );
