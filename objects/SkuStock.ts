@@ -18,6 +18,7 @@ import {
   type StockView,
 } from '../protocol/stock';
 import { streamHub } from '../workers/stubs';
+import { type DemandState, demandView, newDemand, record as recordDemand } from './signals/demand';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 import { refuseCheckoutNamespace } from './sku-stock/checkout-namespace';
 import {
@@ -27,6 +28,7 @@ import {
   expireHold,
   type Scope,
 } from './sku-stock/decide';
+import { demandUnits } from './sku-stock/demand-units';
 import { callerOf, type MutationResult, replay, toRecord } from './sku-stock/idempotency';
 import { d1LedgerSink, type LedgerSink } from './sku-stock/ledger-sink';
 import { applyDelta, emptyLevels, negate } from './sku-stock/levels';
@@ -110,6 +112,13 @@ export class SkuStock extends DurableObject<Env> {
   ledger: LedgerSink;
   /** Where the state is published; tests swap in a hanging hub to play a crash mid-publish. */
   hub: (update: SkuUpdate) => Promise<void>;
+  /** Demand per location (TSB state), folded from committed units; read lazily as of now. */
+  private demand = new Map<string, DemandState>();
+  /** Demand and cover at a location as of this instant, for views and stream rows. */
+  private readonly demandOf = (location: string, available: number) => {
+    const d = this.demand.get(location);
+    return d === undefined ? undefined : demandView(d, available, Date.now());
+  };
   /** Time of the latest event, for the published state. */
   private lastEventAt = Date.now();
   /** Feeds the SKU's StreamHub shard: latest state wins, one send in flight, retried by alarm. */
@@ -135,6 +144,7 @@ export class SkuStock extends DurableObject<Env> {
       await migrate(drizzle(ctx.storage), migrations);
       const meta = this.store.loadMeta();
       if (meta) this.state = { ...meta, levels: this.store.loadLevels() };
+      this.demand = this.store.loadDemand();
       this.flushedSeq = this.store.getCursor('ledger');
       this.holdDeadline = this.store.nextHoldExpiry();
       if (this.state) this.lastEventAt = this.store.eventTime(this.state.seq) ?? Date.now();
@@ -171,7 +181,7 @@ export class SkuStock extends DurableObject<Env> {
         policy,
       );
     }
-    return stockView(this.state);
+    return stockView(this.state, this.demandOf);
   }
 
   /** Applies one stock command: receive, adjust, count, hold, commit, ship, transfer… */
@@ -208,7 +218,7 @@ export class SkuStock extends DurableObject<Env> {
   async getStock(): Promise<Result<StockView>> {
     const state = this.current(Date.now());
     if (!state.ok) return state;
-    return ok(stockView(state.value));
+    return ok(stockView(state.value, this.demandOf));
   }
 
   async getHold(holdId: string): Promise<Result<HoldView>> {
@@ -313,7 +323,7 @@ export class SkuStock extends DurableObject<Env> {
     this.publisher.offer(() => {
       const state = this.state;
       if (!state) throw new Error('publish before configure');
-      const { sku, seq, policy, locations } = stockView(state);
+      const { sku, seq, policy, locations } = stockView(state, this.demandOf);
       const at = new Date(this.lastEventAt).toISOString();
       return { sku, seq, policy, locations, at, ledger: this.ledgerLag() };
     });
@@ -435,7 +445,14 @@ export class SkuStock extends DurableObject<Env> {
     const levels = new Map([...state.levels, ...changed]);
     const next: State = { sku: state.sku, policy: nextPolicy, seq: state.seq + 1, levels };
     const event = buildEvent(next, decision, type, { ...meta, at: now });
+    const demand = new Map(
+      [...demandUnits(type, decision.deltas)].map(([location, units]) => [
+        location,
+        recordDemand(this.demand.get(location) ?? newDemand(now), units, now),
+      ]),
+    );
     this.store.atomically(() => {
+      for (const [location, d] of demand) this.store.saveDemand(location, d);
       for (const [location, l] of changed) this.store.saveLevels(location, l);
       if (decision.hold) this.store.saveHold(decision.hold);
       if (decision.transfer) this.store.saveTransfer(decision.transfer);
@@ -443,13 +460,14 @@ export class SkuStock extends DurableObject<Env> {
       this.store.saveMeta({ sku: next.sku, policy: next.policy, seq: next.seq });
     });
     this.state = next;
+    for (const [location, d] of demand) this.demand.set(location, d);
     this.lastEventAt = now;
     this.scheduler.scheduleNoLaterThan(FLUSH_TIMER, now + LEDGER_FLUSH_DELAY_MS);
     this.publish();
     return {
       replayed: false,
       event,
-      stock: stockView(next),
+      stock: stockView(next, this.demandOf),
       ...(decision.hold && { hold: holdView(next.sku, decision.hold) }),
       ...(decision.transfer && { transfer: transferView(next.sku, decision.transfer) }),
     };

@@ -221,6 +221,19 @@ export const LEVEL_FIELDS = [
   'incoming',
 ] as const satisfies readonly (keyof Levels)[];
 
+/** Demand at one location, estimated live from committed units (docs/signals.md). */
+export const LocationDemand = z.object({
+  /** Expected units sold a day (TSB over daily committed units). */
+  ratePerDay: z.number().min(0),
+  /** The spread (σ) of one day's demand around the rate. */
+  sigmaPerDay: z.number().min(0),
+  /** available ÷ ratePerDay; null when nothing sells. */
+  coverDays: z.number().min(0).nullable(),
+  /** When available runs out at this rate (ISO time); null when nothing sells or none is left. */
+  stockoutAt: z.string().nullable(),
+});
+export type LocationDemand = z.infer<typeof LocationDemand>;
+
 /** Levels plus what is derived from them. */
 export const LocationStock = Levels.extend({
   location: z.string(),
@@ -228,6 +241,8 @@ export const LocationStock = Levels.extend({
   available: z.number().int(),
   /** Units promised (reserved or committed) beyond the sellable units on hand. */
   backordered: z.number().int(),
+  /** Demand and cover at this location, as of the read (stock views and stream rows). */
+  demand: LocationDemand.optional(),
 });
 export type LocationStock = z.infer<typeof LocationStock>;
 

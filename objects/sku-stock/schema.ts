@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 // The SkuStock object's own SQLite. Changes are drizzle-kit migrations in ./migrations.
 
@@ -96,4 +96,15 @@ export const idempotency = sqliteTable(
 export const timers = sqliteTable('timers', {
   name: text('name').primaryKey(),
   at: integer('at').notNull(),
+});
+
+/** Demand per location (TSB state, objects/signals/demand.ts), folded from committed units. */
+export const demand = sqliteTable('demand', {
+  location: text('location').primaryKey(),
+  p: real('p').notNull(),
+  z: real('z').notNull(),
+  mse: real('mse').notNull(),
+  today: real('today').notNull(),
+  day: integer('day').notNull(),
+  days: integer('days').notNull(),
 });

@@ -11,6 +11,7 @@ import {
   type StockEvent,
   StockEvent as StockEventSchema,
 } from '../../protocol/stock';
+import type { DemandState } from '../signals/demand';
 import type { HoldRecord, TransferRecord } from './decide';
 import * as t from './schema';
 
@@ -48,6 +49,19 @@ export class StockStore {
       .insert(t.levels)
       .values({ location, ...l })
       .onConflictDoUpdate({ target: t.levels.location, set: l })
+      .run();
+  }
+
+  loadDemand(): Map<string, DemandState> {
+    const rows = this.db.select().from(t.demand).all();
+    return new Map(rows.map(({ location, ...d }) => [location, d]));
+  }
+
+  saveDemand(location: string, d: DemandState): void {
+    this.db
+      .insert(t.demand)
+      .values({ location, ...d })
+      .onConflictDoUpdate({ target: t.demand.location, set: d })
       .run();
   }
 

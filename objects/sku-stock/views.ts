@@ -4,6 +4,7 @@ import {
   type HoldView,
   LEVEL_FIELDS,
   type Levels,
+  type LocationDemand,
   type LocationStock,
   type StockEvent,
   type StockView,
@@ -32,9 +33,19 @@ const sumLocations = (locations: readonly LocationStock[]): Totals => {
   return totals;
 };
 
-export const stockView = (s: StateLike): StockView => {
+/** Demand at a location given its available units; absent where nothing was ever committed. */
+export type DemandOf = (location: string, available: number) => LocationDemand | undefined;
+
+export const stockView = (s: StateLike, demandOf?: DemandOf): StockView => {
   const locations = describeAll(s);
-  return { sku: s.sku, policy: s.policy, seq: s.seq, locations, totals: sumLocations(locations) };
+  const totals = sumLocations(locations);
+  const withDemand = demandOf
+    ? locations.map((l) => {
+        const demand = demandOf(l.location, l.available);
+        return demand ? { ...l, demand } : l;
+      })
+    : locations;
+  return { sku: s.sku, policy: s.policy, seq: s.seq, locations: withDemand, totals };
 };
 
 export const buildEvent = (
