@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AdsActionPage, AdsConnection, AdsStatus } from '../../protocol/ads';
 import type { SignalEvent } from '../../protocol/webhooks';
 import { adsSync } from '../../workers/stubs';
@@ -126,7 +126,16 @@ describe('ads that follow stock', () => {
     await sim('faults', { throttle: true });
     await adsSync(env, name).signal([signal('out', sku2, 0)]);
     await runDurableObjectAlarm(adsSync(env, name));
-    const throttled = (await api<AdsStatus>(`/v1/ads/${name}/status`)).body;
+    // The runtime may fire the alarm on its own first; runDurableObjectAlarm then finds none to
+    // run while that run still waits on the throttled request, so wait for its outcome.
+    const throttled = await vi.waitFor(
+      async () => {
+        const s = (await api<AdsStatus>(`/v1/ads/${name}/status`)).body;
+        if (s.throttle.failures === 0) throw new Error('no throttled attempt yet');
+        return s;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
     expect(throttled.entities.queued).toBe(1);
     expect(throttled.throttle.failures).toBeGreaterThan(0);
     await sim('faults', { throttle: false, http5xxRate: 1 });
