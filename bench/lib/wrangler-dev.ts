@@ -25,6 +25,8 @@ export type DevServer = {
   persistTo: string;
   /** wrangler's process id (it leads the process group; workerd is among its descendants). */
   pid: number | undefined;
+  /** wrangler's DevTools port: the Worker's inspector (bench/profile.ts records CPU profiles). */
+  inspectorPort: number;
   /** The last lines wrangler and workerd wrote, to explain a failure. */
   logTail: (lines?: number) => string;
   /** Kills wrangler and workerd (the whole process group) and removes the state directory. */
@@ -198,7 +200,14 @@ export const startWranglerDev = async (options: DevOptions): Promise<DevServer> 
     await stop();
     throw new Error(`${message}\n--- wrangler log (last lines) ---\n${logTail}`);
   }
-  return { url, persistTo, pid: child.pid, logTail: (lines) => tail(logFile, lines), stop };
+  return {
+    url,
+    persistTo,
+    pid: child.pid,
+    inspectorPort,
+    logTail: (lines) => tail(logFile, lines),
+    stop,
+  };
 };
 
 const waitReady = async (child: ChildProcess, url: string, timeoutMs: number) => {

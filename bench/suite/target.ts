@@ -34,6 +34,7 @@ export const startTarget = async (): Promise<Target & { stop: () => Promise<void
     api: apiClient(server.url, key),
     persistTo: server.persistTo,
     pid: server.pid,
+    inspectorPort: server.inspectorPort,
     registry,
     logTail: server.logTail,
     stop: async () => {

@@ -17,6 +17,8 @@ export type Target = {
   persistTo: string;
   /** wrangler's process id: workerd is one of its descendants. */
   pid: number | undefined;
+  /** wrangler's DevTools port, for CPU profiles of the Worker and its objects. */
+  inspectorPort: number;
   /**
    * The run's own dev registry: a server started with it (the marketplace simulators) answers
    * the bench Worker's MARKETPLACES binding.
