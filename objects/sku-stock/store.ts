@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, min, sql, sum } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, min, sql, sum } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { z } from 'zod';
 import {
-  Allocation,
+  type Allocation,
   type BackorderPolicy,
   LEVEL_FIELDS,
   LevelDelta,
@@ -18,25 +18,67 @@ import * as t from './schema';
 export type Meta = { sku: string; policy: BackorderPolicy; seq: number };
 type Db = DrizzleSqliteDODatabase<typeof t>;
 
-const Allocations = z.array(Allocation);
 const Deltas = z.array(LevelDelta);
 const LevelsAfter = z.array(LocationStock);
 const Totals = LocationStock.omit({ location: true });
 
+// The statements every mutation runs (a hold writes the hold, its levels, the meta row, the
+// event, often the idempotency record and a timer) are fixed SQL text on `ctx.storage.sql`:
+// building them through drizzle on each call cost a third of a hold's CPU in the profile of
+// bench/README.md ("Where the time goes"). Columns are those of ./schema.ts; reads and rare
+// writes keep drizzle.
+const SQL = {
+  saveMeta:
+    'INSERT INTO meta (id, sku, policy, seq) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, policy = excluded.policy, seq = excluded.seq',
+  saveLevels:
+    'INSERT INTO levels (location, on_hand, reserved, committed, unavailable, safety_stock, incoming) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (location) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, committed = excluded.committed, unavailable = excluded.unavailable, safety_stock = excluded.safety_stock, incoming = excluded.incoming',
+  saveDemand:
+    'INSERT INTO demand (location, p, z, mse, today, day, days) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (location) DO UPDATE SET p = excluded.p, z = excluded.z, mse = excluded.mse, today = excluded.today, day = excluded.day, days = excluded.days',
+  getHold:
+    'SELECT id, status, quantity, channel, ref, allocations, returned, expires_at, created_at, updated_at FROM holds WHERE id = ?',
+  saveHold:
+    'INSERT INTO holds (id, status, quantity, channel, ref, allocations, returned, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, channel = excluded.channel, ref = excluded.ref, allocations = excluded.allocations, returned = excluded.returned, expires_at = excluded.expires_at, created_at = excluded.created_at, updated_at = excluded.updated_at',
+  nextHoldExpiry:
+    "SELECT min(expires_at) AS at FROM holds WHERE status = 'held' AND expires_at IS NOT NULL",
+  appendEvent:
+    'INSERT INTO events (seq, type, at, actor, reason, ref, idempotency_key, hold_id, transfer_id, deltas, levels, totals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  setCursor:
+    'INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq',
+  getIdempotency:
+    "SELECT request, result FROM idempotency WHERE key = ? AND caller IN (?, '*') LIMIT 1",
+  saveIdempotency:
+    'INSERT INTO idempotency (caller, key, request, result, created_at) VALUES (?, ?, ?, ?, ?)',
+  saveTimer:
+    'INSERT INTO timers (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at',
+  deleteTimer: 'DELETE FROM timers WHERE name = ?',
+} as const;
+
+type HoldRow = {
+  id: string;
+  status: HoldRecord['status'];
+  quantity: number;
+  channel: string | null;
+  ref: string | null;
+  allocations: string;
+  returned: number;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
 /** Everything the SkuStock object reads and writes in its SQLite, synchronously. */
 export class StockStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly sql: SqlStorage,
+  ) {}
 
   loadMeta(): Meta | undefined {
     return this.db.select().from(t.meta).where(eq(t.meta.id, 1)).get();
   }
 
   saveMeta(m: Meta): void {
-    this.db
-      .insert(t.meta)
-      .values({ id: 1, ...m })
-      .onConflictDoUpdate({ target: t.meta.id, set: { sku: m.sku, policy: m.policy, seq: m.seq } })
-      .run();
+    this.sql.exec(SQL.saveMeta, m.sku, m.policy, m.seq);
   }
 
   loadLevels(): Map<string, Levels> {
@@ -45,11 +87,16 @@ export class StockStore {
   }
 
   saveLevels(location: string, l: Levels): void {
-    this.db
-      .insert(t.levels)
-      .values({ location, ...l })
-      .onConflictDoUpdate({ target: t.levels.location, set: l })
-      .run();
+    this.sql.exec(
+      SQL.saveLevels,
+      location,
+      l.onHand,
+      l.reserved,
+      l.committed,
+      l.unavailable,
+      l.safetyStock,
+      l.incoming,
+    );
   }
 
   loadDemand(): Map<string, DemandState> {
@@ -58,22 +105,42 @@ export class StockStore {
   }
 
   saveDemand(location: string, d: DemandState): void {
-    this.db
-      .insert(t.demand)
-      .values({ location, ...d })
-      .onConflictDoUpdate({ target: t.demand.location, set: d })
-      .run();
+    this.sql.exec(SQL.saveDemand, location, d.p, d.z, d.mse, d.today, d.day, d.days);
   }
 
   getHold(id: string): HoldRecord | undefined {
-    const row = this.db.select().from(t.holds).where(eq(t.holds.id, id)).get();
-    return row && { ...row, allocations: Allocations.parse(JSON.parse(row.allocations)) };
+    const row = this.sql.exec<HoldRow>(SQL.getHold, id).toArray()[0];
+    return (
+      row && {
+        id: row.id,
+        status: row.status,
+        quantity: row.quantity,
+        channel: row.channel,
+        ref: row.ref,
+        // Written only by saveHold below, from allocations already checked.
+        allocations: JSON.parse(row.allocations) as Allocation[],
+        returned: row.returned,
+        expiresAt: row.expires_at,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      }
+    );
   }
 
   saveHold(h: HoldRecord): void {
-    const row = { ...h, allocations: JSON.stringify(h.allocations) };
-    const { id: _id, ...set } = row;
-    this.db.insert(t.holds).values(row).onConflictDoUpdate({ target: t.holds.id, set }).run();
+    this.sql.exec(
+      SQL.saveHold,
+      h.id,
+      h.status,
+      h.quantity,
+      h.channel,
+      h.ref,
+      JSON.stringify(h.allocations),
+      h.returned,
+      h.expiresAt,
+      h.createdAt,
+      h.updatedAt,
+    );
   }
 
   /** Holds still held whose deadline has passed, oldest deadline first. */
@@ -88,11 +155,7 @@ export class StockStore {
   }
 
   nextHoldExpiry(): number | null {
-    const row = this.db
-      .select({ at: min(t.holds.expiresAt) })
-      .from(t.holds)
-      .where(and(eq(t.holds.status, 'held'), isNotNull(t.holds.expiresAt)))
-      .get();
+    const row = this.sql.exec<{ at: number | null }>(SQL.nextHoldExpiry).toArray()[0];
     return row?.at ?? null;
   }
 
@@ -125,23 +188,21 @@ export class StockStore {
   }
 
   appendEvent(e: StockEvent): void {
-    this.db
-      .insert(t.events)
-      .values({
-        seq: e.seq,
-        type: e.type,
-        at: Date.parse(e.at),
-        actor: e.actor,
-        reason: e.reason,
-        ref: e.ref,
-        idempotencyKey: e.idempotencyKey,
-        holdId: e.holdId,
-        transferId: e.transferId,
-        deltas: JSON.stringify(e.deltas),
-        levels: JSON.stringify(e.levels),
-        totals: JSON.stringify(e.totals),
-      })
-      .run();
+    this.sql.exec(
+      SQL.appendEvent,
+      e.seq,
+      e.type,
+      Date.parse(e.at),
+      e.actor,
+      e.reason,
+      e.ref,
+      e.idempotencyKey,
+      e.holdId,
+      e.transferId,
+      JSON.stringify(e.deltas),
+      JSON.stringify(e.levels),
+      JSON.stringify(e.totals),
+    );
   }
 
   /** Events with seq > after, oldest first. */
@@ -224,24 +285,18 @@ export class StockStore {
   }
 
   setCursor(name: string, seq: number): void {
-    this.db
-      .insert(t.cursors)
-      .values({ name, seq })
-      .onConflictDoUpdate({ target: t.cursors.name, set: { seq } })
-      .run();
+    this.sql.exec(SQL.setCursor, name, seq);
   }
 
   /** The caller's record for `key`, or one migrated from before callers were recorded. */
   getIdempotency(caller: string, key: string): { request: string; result: string } | undefined {
-    return this.db
-      .select({ request: t.idempotency.request, result: t.idempotency.result })
-      .from(t.idempotency)
-      .where(and(eq(t.idempotency.key, key), inArray(t.idempotency.caller, [caller, '*'])))
-      .get();
+    return this.sql
+      .exec<{ request: string; result: string }>(SQL.getIdempotency, key, caller)
+      .toArray()[0];
   }
 
   saveIdempotency(caller: string, key: string, request: string, result: string, now: number): void {
-    this.db.insert(t.idempotency).values({ caller, key, request, result, createdAt: now }).run();
+    this.sql.exec(SQL.saveIdempotency, caller, key, request, result, now);
   }
 
   /** Deletes records created at or before `cutoff`; returns the oldest remaining creation time. */
@@ -265,13 +320,8 @@ export class StockStore {
             .map((r) => [r.name, r.at]),
         ),
       save: (name: string, at: number | null) => {
-        if (at === null) this.db.delete(t.timers).where(eq(t.timers.name, name)).run();
-        else
-          this.db
-            .insert(t.timers)
-            .values({ name, at })
-            .onConflictDoUpdate({ target: t.timers.name, set: { at } })
-            .run();
+        if (at === null) this.sql.exec(SQL.deleteTimer, name);
+        else this.sql.exec(SQL.saveTimer, name, at);
       },
     };
   }
