@@ -17,6 +17,8 @@ import {
   SkuCode,
   type StockView,
 } from '../protocol/stock';
+import { StockThresholds } from '../protocol/thresholds';
+import { deliverSignals } from '../workers/signals/deliver';
 import { streamHub } from '../workers/stubs';
 import { type DemandState, demandView, newDemand, record as recordDemand } from './signals/demand';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
@@ -36,6 +38,12 @@ import migrations from './sku-stock/migrations/migrations.js';
 import { CoalescingPublisher } from './sku-stock/publisher';
 import * as schema from './sku-stock/schema';
 import { checkScope } from './sku-stock/scope';
+import {
+  publishOutbox,
+  readingsOf,
+  type SignalSink,
+  SignalsOutbox,
+} from './sku-stock/signals-outbox';
 import { StockStore } from './sku-stock/store';
 import { buildEvent, holdView, stockView, transferView } from './sku-stock/views';
 
@@ -45,6 +53,7 @@ const HOLD_TIMER = 'expire-holds';
 const PRUNE_TIMER = 'prune-idempotency';
 const FLUSH_TIMER = 'flush-ledger';
 const PUBLISH_TIMER = 'publish';
+const SIGNALS_TIMER = 'publish-signals';
 /** Changes are gathered this long before a flush, so a burst becomes one D1 batch. */
 const LEDGER_FLUSH_DELAY_MS = 500;
 /**
@@ -53,7 +62,7 @@ const LEDGER_FLUSH_DELAY_MS = 500;
  */
 const LEASE_MS = 15_000;
 /** Timers whose work the alarm awaits, and so holds a lease on. */
-const LEASED = [FLUSH_TIMER, PUBLISH_TIMER];
+const LEASED = [FLUSH_TIMER, PUBLISH_TIMER, SIGNALS_TIMER];
 /** Most events one flush sends to D1. */
 const LEDGER_BATCH = 200;
 /** Events the object keeps for its own reads after D1 has them. */
@@ -112,6 +121,12 @@ export class SkuStock extends DurableObject<Env> {
   ledger: LedgerSink;
   /** Where the state is published; tests swap in a hanging hub to play a crash mid-publish. */
   hub: (update: SkuUpdate) => Promise<void>;
+  /** Stock signals (low, out, back_in_stock) and their outbox (docs/signals.md). */
+  // Assigned in blockConcurrencyWhile, after the migrations.
+  private signals!: SignalsOutbox;
+  private signalFailures = 0;
+  /** Where signals are published; tests swap in a failing or hanging one. */
+  signalSink: SignalSink;
   /** Demand per location (TSB state), folded from committed units; read lazily as of now. */
   private demand = new Map<string, DemandState>();
   /** Demand and cover at a location as of this instant, for views and stream rows. */
@@ -140,11 +155,13 @@ export class SkuStock extends DurableObject<Env> {
     this.ledger = d1LedgerSink(env.DB);
     const shards = Number(env.STREAM_SHARDS) || 1;
     this.hub = (update) => streamHub(env, shardOf(update.sku, shards)).publish(update);
+    this.signalSink = (events) => deliverSignals(env, events);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(drizzle(ctx.storage), migrations);
       const meta = this.store.loadMeta();
       if (meta) this.state = { ...meta, levels: this.store.loadLevels() };
       this.demand = this.store.loadDemand();
+      this.signals = new SignalsOutbox(drizzle(ctx.storage, { schema }));
       this.flushedSeq = this.store.getCursor('ledger');
       this.holdDeadline = this.store.nextHoldExpiry();
       if (this.state) this.lastEventAt = this.store.eventTime(this.state.seq) ?? Date.now();
@@ -157,6 +174,8 @@ export class SkuStock extends DurableObject<Env> {
       if (this.state && this.flushedSeq < this.state.seq) {
         this.scheduler.scheduleNoLaterThan(FLUSH_TIMER, Date.now());
       }
+      // Signals written before a restart are published; receivers drop what they already have.
+      if (this.signals.hasPending()) this.scheduler.scheduleNoLaterThan(SIGNALS_TIMER, Date.now());
       // A restart may have dropped a publish in flight; the hub ignores what it already has.
       this.publish();
     });
@@ -182,6 +201,11 @@ export class SkuStock extends DurableObject<Env> {
       );
     }
     return stockView(this.state, this.demandOf);
+  }
+
+  /** Replaces the signal thresholds of this SKU and its locations (pushed by the catalog). */
+  async setThresholds(input: unknown): Promise<void> {
+    this.signals.setThresholds(StockThresholds.parse(input));
   }
 
   /** Applies one stock command: receive, adjust, count, hold, commit, ship, transfer… */
@@ -253,6 +277,25 @@ export class SkuStock extends DurableObject<Env> {
     if (due.includes(PUBLISH_TIMER)) this.publish();
     if (due.includes(FLUSH_TIMER)) await this.flushLedger();
     if (due.includes(PUBLISH_TIMER)) await this.settlePublish();
+    if (due.includes(SIGNALS_TIMER)) await this.publishSignals();
+  }
+
+  /** Publishes the signal outbox, a batch at a time, under the timer's lease; backs off on failure. */
+  private async publishSignals(): Promise<void> {
+    const result = await publishOutbox(this.signals, this.signalSink);
+    if (typeof result === 'object') {
+      this.signalFailures++;
+      const delay = backoffMs(this.signalFailures);
+      console.warn(
+        `SKU ${this.state?.sku}: signals not published (${this.signalFailures}x), retry in ${Math.round(delay)} ms`,
+        result.error,
+      );
+      this.scheduler.schedule(SIGNALS_TIMER, Date.now() + delay);
+      return;
+    }
+    this.signalFailures = 0;
+    if (result === 'more') this.scheduler.schedule(SIGNALS_TIMER, Date.now());
+    else this.scheduler.cancel(SIGNALS_TIMER);
   }
 
   /** Resolves once the latest state reached the SKU's hub (true) or the last attempt failed (false). */
@@ -451,14 +494,21 @@ export class SkuStock extends DurableObject<Env> {
         recordDemand(this.demand.get(location) ?? newDemand(now), units, now),
       ]),
     );
-    this.store.atomically(() => {
+    const view = stockView(next, (location, available) => {
+      const d = demand.get(location) ?? this.demand.get(location);
+      return d === undefined ? undefined : demandView(d, available, now);
+    });
+    const signals = this.store.atomically(() => {
       for (const [location, d] of demand) this.store.saveDemand(location, d);
       for (const [location, l] of changed) this.store.saveLevels(location, l);
       if (decision.hold) this.store.saveHold(decision.hold);
       if (decision.transfer) this.store.saveTransfer(decision.transfer);
       this.store.appendEvent(event);
       this.store.saveMeta({ sku: next.sku, policy: next.policy, seq: next.seq });
+      return this.signals.record(next.sku, next.seq, now, readingsOf(view, changed.keys()));
     });
+    signals.commit();
+    if (signals.raised > 0) this.scheduler.scheduleNoLaterThan(SIGNALS_TIMER, now);
     this.state = next;
     for (const [location, d] of demand) this.demand.set(location, d);
     this.lastEventAt = now;
@@ -467,7 +517,7 @@ export class SkuStock extends DurableObject<Env> {
     return {
       replayed: false,
       event,
-      stock: stockView(next, this.demandOf),
+      stock: view,
       ...(decision.hold && { hold: holdView(next.sku, decision.hold) }),
       ...(decision.transfer && { transfer: transferView(next.sku, decision.transfer) }),
     };

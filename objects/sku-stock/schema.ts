@@ -108,3 +108,23 @@ export const demand = sqliteTable('demand', {
   day: integer('day').notNull(),
   days: integer('days').notNull(),
 });
+
+/** Each location's stock level against its signal thresholds (signals/threshold.ts), for hysteresis. */
+export const signalLevels = sqliteTable('signal_levels', {
+  location: text('location').primaryKey(),
+  level: text('level', { enum: ['ok', 'low', 'out'] }).notNull(),
+});
+
+/** Signals written with their movement, waiting for the alarm to publish them. */
+export const signalOutbox = sqliteTable('signal_outbox', {
+  n: integer('n').primaryKey({ autoIncrement: true }),
+  id: text('id').notNull().unique(),
+  /** JSON of the SignalEvent. */
+  event: text('event').notNull(),
+});
+
+/** Signal threshold overrides pushed by the catalog: `sku`, or `location:<code>`; JSON. */
+export const signalThresholds = sqliteTable('signal_thresholds', {
+  scope: text('scope').primaryKey(),
+  thresholds: text('thresholds').notNull(),
+});
