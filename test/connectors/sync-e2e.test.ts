@@ -20,8 +20,8 @@ import {
 // killed at random points, mid-request included. In the end the marketplace shows every SKU's
 // listed quantity, and no push attempt was applied twice.
 
-const SKUS = 300;
-const CHANGES = 2000;
+const SKUS = 120;
+const CHANGES = 1000;
 const ROUNDS = 10;
 const LOCATION_ID = 'gid://shopify/Location/1';
 

@@ -64,8 +64,21 @@ export const adjust = (sku: string, location: string, delta: number) =>
 export const stockOf = (sku: string) => must<StockView>(`/v1/skus/${sku}/stock`, {}, 200);
 
 /** Waits until each SKU's latest state reached its StreamHub (asking, never sleeping). */
+/**
+ * Waits until each SKU's latest state reached its hub. A publish that failed (a busy hub) is
+ * retried by the SKU's alarm after a backoff (60 s at most), which takeOverAlarms keeps from
+ * firing: move the clock past it and run it here.
+ */
 export const published = async (skus: readonly string[]) => {
-  for (const sku of skus) await stockStub(sku).published();
+  for (const sku of skus) {
+    for (let attempt = 0; !(await stockStub(sku).published()); attempt++) {
+      if (attempt === 20) throw new Error(`SKU ${sku}: its state never reached the hub`);
+      if (vi.isFakeTimers()) {
+        vi.setSystemTime(Date.now() + 61_000);
+        await runDurableObjectAlarm(stockStub(sku));
+      } else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 };
 
 export const connect = (channel: string, body: Record<string, unknown>) =>
