@@ -19,6 +19,7 @@ export const ErrorCode = z.enum([
   'already_exists',
   'insufficient_stock',
   'invalid_state',
+  'recommendation_stale',
   'hold_expired',
   'version_conflict',
   'idempotency_key_reused',

@@ -58,9 +58,13 @@ export const RecommendationBasis = z.record(z.string(), z.number().int());
 /** What apply did: the stock operation and its event. */
 export const AppliedOperation = z.object({
   op: z.enum(['transfer-out', 'expect']),
+  quantity: z.number().int(),
+  /** The SKU's event seq of the operation. */
   seq: z.number().int(),
   transferId: z.string().nullable(),
   idempotencyKey: z.string(),
+  /** The API key that applied it. */
+  by: z.string(),
 });
 export type AppliedOperation = z.infer<typeof AppliedOperation>;
 
@@ -109,11 +113,16 @@ export const RecomputeResult = z.object({
 });
 export type RecomputeResult = z.infer<typeof RecomputeResult>;
 
+/** Apply's body: the revision the caller saw, so a newer one is refused as stale. */
+export const ApplyInput = z.strictObject({ revision: z.number().int().min(1).optional() });
+export type ApplyInput = z.infer<typeof ApplyInput>;
+
 export const ApplyResult = z.object({
   recommendation: Recommendation,
   /** True when it had been applied before: nothing was done again. */
   replayed: z.boolean(),
 });
+export type ApplyResult = z.infer<typeof ApplyResult>;
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../protocol/catalog';
 import type { EventPage, StockView } from '../protocol/stock';
@@ -12,7 +13,15 @@ type Envelope = { error: { code: string; message: string; requestId: string } };
  *   otherHeld  1 unit held for {narrow} at b          orderB     2 units committed, no channel, at b
  *   trIn       3 units in transit b → a               trOut      3 units in transit a → b
  */
-type World = Catalog & { sku: string; other: string; spareKey: string };
+type World = Catalog & {
+  sku: string;
+  other: string;
+  spareKey: string;
+  /** Open recommendations for {sku}: orders at a and at b, a transfer a → b. */
+  recA: string;
+  recB: string;
+  recAB: string;
+};
 
 const ids = { held: 'held', order: 'order', otherHeld: 'other-held', orderB: 'order-b' };
 const transfers = { trIn: 'tr-in', trOut: 'tr-out' };
@@ -110,6 +119,14 @@ const MATRIX: Row[] = [
   ['PUT',    '/v1/transfer-lanes/{a}/{b}',                   { leadTimeDays: 1, costPerUnit: 0.5 },                  200, 403, 403, 403, 403],
   ['POST',   '/v1/channels',                                 NEW_CHANNEL,                                            201, 403, 403, 403, 403],
   ['PATCH',  '/v1/channels/{channel}',                       { name: 'Web store' },                                  200, 403, 403, 403, 403],
+  ['POST',   '/v1/recommendations/recompute',                { sku: '{sku}' },                                       200, 403, 200, 403, 403],
+  ['GET',    '/v1/recommendations',                          _,                                                      200, 200, 200, 200, 200],
+  ['GET',    '/v1/recommendations/{recA}',                   _,                                                      200, 200, 200, 200, 200],
+  ['POST',   '/v1/recommendations/{recA}/dismiss',           {},                                                     200, 403, 200, 403, 403],
+  ['POST',   '/v1/recommendations/{recB}/dismiss',           {},                                                     200, 403, 403, 403, 403],
+  ['POST',   '/v1/recommendations/{recA}/apply',             {},                                                     200, 403, 200, 403, 403],
+  ['POST',   '/v1/recommendations/{recB}/apply',             {},                                                     200, 403, 403, 403, 403],
+  ['POST',   '/v1/recommendations/{recAB}/apply',            {},                                                     200, 403, 403, 403, 403],
   ['POST',   '/v1/keys',                                     { name: 'Ops', role: 'viewer' },                        201, 403, 403, 403, 403],
   ['GET',    '/v1/keys',                                     _,                                                      200, 403, 403, 403, 403],
   ['DELETE', '/v1/keys/{spareKey}',                          _,                                                      200, 403, 403, 403, 403],
@@ -169,7 +186,28 @@ const world = async (): Promise<World> => {
     throw new Error(`setting up the world failed: ${JSON.stringify(setup.body)}`);
   }
   const spare = await api<{ id: string }>('/v1/keys', { body: { name: 'Spare', role: 'viewer' } });
-  return { ...cat, sku: code, other, spareKey: spare.body.id };
+  const stock = await read<StockView>(`/v1/skus/${code}/stock`);
+  const availableAt = (l: string) => stock.locations.find((x) => x.location === l)?.available ?? 0;
+  const basis = JSON.stringify({ [a]: availableAt(a), [b]: availableAt(b) });
+  const recommend = async (location: string, from: string | null) => {
+    const id = `rc_${crypto.randomUUID().replaceAll('-', '')}`;
+    await env.DB.prepare(
+      `insert into recommendations (id, kind, sku, location, from_location, quantity, urgent_at, reason, numbers, basis, seq, computed_at)
+       values (?, ?, ?, ?, ?, 4, '2026-01-01T00:00:00.000Z', 'r', '{}', ?, 1, '2026-01-01T00:00:00.000Z')`,
+    )
+      .bind(id, from === null ? 'replenish' : 'transfer', code, location, from, basis)
+      .run();
+    return id;
+  };
+  return {
+    ...cat,
+    sku: code,
+    other,
+    spareKey: spare.body.id,
+    recA: await recommend(a, null),
+    recB: await recommend(b, null),
+    recAB: await recommend(b, a),
+  };
 };
 
 const generated: Record<string, () => string> = {
@@ -221,14 +259,18 @@ const read = async <T>(path: string): Promise<T> => (await api<T>(path)).body;
 
 /** What a refused cell must leave as it found it: the world's stock and events, or the catalog. */
 const snapshot = async (cell: Cell, w: World) => {
-  const touchesStock = cell.path.startsWith('/v1/skus/{sku}/') || cell.path.includes('/batch');
+  const touchesStock =
+    cell.path.startsWith('/v1/skus/{sku}/') ||
+    cell.path.includes('/batch') ||
+    cell.path.startsWith('/v1/recommendations');
   if (touchesStock) {
-    return Promise.all(
-      [w.sku, w.other].flatMap((code) => [
+    return Promise.all([
+      ...[w.sku, w.other].flatMap((code) => [
         read<StockView>(`/v1/skus/${code}/stock`),
         read<EventPage>(`/v1/skus/${code}/events?limit=1000`),
       ]),
-    );
+      read(`/v1/recommendations?sku=${w.sku}&status=open`),
+    ]);
   }
   const keyList = await read<{ items: ApiKey[] }>('/v1/keys');
   return [

@@ -20,6 +20,7 @@ export const httpStatus: Record<ErrorCode, ContentfulStatusCode> = {
   already_exists: 409,
   insufficient_stock: 409,
   invalid_state: 409,
+  recommendation_stale: 409,
   hold_expired: 410,
   version_conflict: 412,
   idempotency_key_reused: 422,

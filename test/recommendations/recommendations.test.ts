@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
-import type { Recommendation, RecomputeResult } from '../../protocol/recommendations';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ApplyResult, Recommendation, RecomputeResult } from '../../protocol/recommendations';
+import type { EventPage, StockView } from '../../protocol/stock';
 import { api, createKey } from '../support/client';
 import { catalog, post, sku } from '../support/fixtures';
 
@@ -19,6 +20,54 @@ const stored = async (code: string, location: string, urgentAt: string) => {
     .run();
   return id;
 };
+
+const DAY = 24 * 3600 * 1000;
+/** One hour into a UTC day, so the demand estimate's days are known. */
+const DAY0 = Date.UTC(2026, 0, 10) + 3600 * 1000;
+
+/** A stored open transfer from → to, its basis the available units given. */
+const storedTransfer = async (
+  code: string,
+  from: string,
+  to: string,
+  quantity: number,
+  basis: Record<string, number>,
+) => {
+  const id = `rc_${(++n).toString(16).padStart(8, '0')}${'1'.repeat(24)}`;
+  await env.DB.prepare(
+    `insert into recommendations (id, kind, sku, location, from_location, quantity, urgent_at, reason, numbers, basis, seq, computed_at)
+     values (?, 'transfer', ?, ?, ?, ?, '2026-01-01T00:00:00.000Z', 'move', '{}', ?, 1, '2026-01-01T00:00:00.000Z')`,
+  )
+    .bind(id, code, to, from, quantity, JSON.stringify(basis))
+    .run();
+  return id;
+};
+
+const stockAt = async (code: string, location: string) => {
+  const view = (await api<StockView>(`/v1/skus/${code}/stock`)).body;
+  const at = view.locations.find((l) => l.location === location);
+  return {
+    available: at?.available,
+    reserved: at?.reserved,
+    committed: at?.committed,
+    incoming: at?.incoming,
+  };
+};
+
+const transferEvents = async (code: string) =>
+  (await api<EventPage>(`/v1/skus/${code}/events?limit=1000`)).body.events.filter(
+    (e) => e.type === 'transfer-out',
+  );
+
+const apply = (id: string, body: unknown = {}, key?: string) =>
+  api<ApplyResult & ErrorBody>(`/v1/recommendations/${id}/apply`, {
+    body,
+    ...(key !== undefined && { key }),
+  });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('recommendations', () => {
   it('recompute expires an open recommendation that is no longer due, and lists by status', async () => {
@@ -102,6 +151,15 @@ describe('recommendations', () => {
       ['/v1/recommendations?kind=order', undefined, 400, 'validation_failed'],
       ['/v1/recommendations/rc_nope', undefined, 400, 'validation_failed'],
       [`/v1/recommendations/rc_${'f'.repeat(32)}`, undefined, 404, 'not_found'],
+      [`/v1/recommendations/rc_${'f'.repeat(32)}/apply`, {}, 404, 'not_found'],
+      [
+        `/v1/recommendations/rc_${'f'.repeat(32)}/apply`,
+        { revision: 'x' },
+        400,
+        'validation_failed',
+      ],
+      [`/v1/recommendations/rc_${'f'.repeat(32)}/apply`, { extra: 1 }, 400, 'validation_failed'],
+      ['/v1/recommendations/rc_nope/apply', {}, 400, 'validation_failed'],
     ];
     for (const [path, body, status, code] of cases) {
       const res = await api<ErrorBody>(path, body === undefined ? {} : { body });
@@ -111,5 +169,148 @@ describe('recommendations', () => {
         code,
       });
     }
+  });
+});
+
+describe('applying a recommendation', () => {
+  it('applies a computed transfer once: the source keeps its level and its reserved units', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(DAY0);
+    const { a, b } = await catalog();
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 80 });
+    await post(`/v1/skus/${code}/receive`, { location: b, quantity: 12 });
+    await post(`/v1/skus/${code}/holds`, { quantity: 2, locations: [a], commit: true });
+    await post(`/v1/skus/${code}/holds`, { quantity: 10, locations: [b], commit: true });
+    // Day 0 closed: a sells 2/day, b 10/day; 5 units held at a are not available.
+    vi.setSystemTime(DAY0 + DAY);
+    await post(`/v1/skus/${code}/holds`, { quantity: 5, locations: [a], holdId: 'cart' });
+    const computed = await api<RecomputeResult>('/v1/recommendations/recompute', {
+      body: { sku: code },
+    });
+    const moves = computed.body.items.filter((r) => r.kind === 'transfer');
+    expect(moves.map((r) => [r.from, r.location, r.quantity, r.basis])).toEqual([
+      [a, b, 58, { [a]: 73, [b]: 2 }],
+    ]);
+    const move = moves[0];
+    if (move === undefined) throw new Error('no transfer');
+    expect(move.numbers).toMatchObject({ sourceKeeps: 15 });
+
+    const first = await apply(move.id, { revision: move.revision });
+    expect(first.status).toBe(200);
+    expect(first.body.replayed).toBe(false);
+    expect(first.body.recommendation).toMatchObject({
+      status: 'applied',
+      applied: {
+        op: 'transfer-out',
+        quantity: 58,
+        transferId: `rec:${move.id}:${move.revision}`,
+        idempotencyKey: `rec:${move.id}:${move.revision}`,
+      },
+    });
+    const again = await apply(move.id);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...first.body, replayed: true });
+    expect(await transferEvents(code)).toHaveLength(1);
+    // 80 − 2 committed − 5 reserved − 58 moved = 15: the source's own order-up-to level (≥ its
+    // reorder point 13); the reserved and committed units stay where they were.
+    expect(await stockAt(code, a)).toEqual({
+      available: 15,
+      reserved: 5,
+      committed: 2,
+      incoming: 0,
+    });
+    expect(await stockAt(code, b)).toMatchObject({ available: 2, incoming: 58 });
+  });
+
+  it('applies concurrent requests for the same recommendation as one transfer', async () => {
+    const { a, b } = await catalog();
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 40 });
+    const id = await storedTransfer(code, a, b, 25, { [a]: 40, [b]: 0 });
+    const results = await Promise.all([apply(id), apply(id), apply(id)]);
+    const statuses = results.map((r) =>
+      r.status === 200 ? 'ok' : `${r.status} ${r.body.error.code}`,
+    );
+    // One performs it; the others replay it, or find the source already moved (stale).
+    expect(statuses.filter((s) => s === 'ok').length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 'ok' || s === '409 recommendation_stale')).toBe(true);
+    expect(await transferEvents(code)).toHaveLength(1);
+    expect(await stockAt(code, a)).toMatchObject({ available: 15 });
+    expect(await stockAt(code, b)).toMatchObject({ incoming: 25 });
+    expect((await api<Recommendation>(`/v1/recommendations/${id}`)).body.status).toBe('applied');
+  });
+
+  it('refuses a stale recommendation with recommendation_stale and changes nothing', async () => {
+    const { a, b } = await catalog();
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 40 });
+    const id = await storedTransfer(code, a, b, 25, { [a]: 40, [b]: 0 });
+    const newer = await apply(id, { revision: 2 });
+    expect({ status: newer.status, code: newer.body.error.code }).toEqual({
+      status: 409,
+      code: 'recommendation_stale',
+    });
+    await post(`/v1/skus/${code}/adjust`, { location: a, delta: -1 });
+    const before = await api<StockView>(`/v1/skus/${code}/stock`);
+    const res = await apply(id);
+    expect({ status: res.status, code: res.body.error.code }).toEqual({
+      status: 409,
+      code: 'recommendation_stale',
+    });
+    expect(res.body.error).toMatchObject({ details: { location: a, was: 40, now: 39 } });
+    expect((await api<StockView>(`/v1/skus/${code}/stock`)).body).toEqual(before.body);
+    expect(await transferEvents(code)).toHaveLength(0);
+    expect((await api<Recommendation>(`/v1/recommendations/${id}`)).body.status).toBe('open');
+  });
+
+  it('applies a supplier order as an expected receipt; dismissed and expired ones are invalid_state', async () => {
+    const { a, b } = await catalog();
+    const code = await sku();
+    const id = await stored(code, a, '2026-01-01T00:00:00.000Z');
+    // stored() records 3 available at a.
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 3 });
+    const done = await apply(id);
+    expect(done.status).toBe(200);
+    expect(done.body.recommendation.applied).toMatchObject({ op: 'expect', quantity: 12 });
+    expect(await stockAt(code, a)).toMatchObject({ available: 3, incoming: 12 });
+    expect((await apply(id)).body.replayed).toBe(true);
+    expect(await stockAt(code, a)).toMatchObject({ incoming: 12 });
+
+    const dismissed = await stored(code, b, '2026-01-01T00:00:00.000Z');
+    await api(`/v1/recommendations/${dismissed}/dismiss`, { body: {} });
+    const expired = await stored(code, b, '2026-01-02T00:00:00.000Z');
+    await env.DB.prepare(`update recommendations set status = 'expired' where id = ?`)
+      .bind(expired)
+      .run();
+    for (const gone of [dismissed, expired]) {
+      const res = await apply(gone);
+      expect({ status: res.status, code: res.body.error.code }).toEqual({
+        status: 409,
+        code: 'invalid_state',
+      });
+    }
+    const events = (await api<EventPage>(`/v1/skus/${code}/events?limit=1000`)).body.events;
+    expect(events.filter((e) => e.type === 'expect').map((e) => e.deltas)).toEqual([
+      [expect.objectContaining({ location: a })],
+    ]);
+  });
+
+  it('takes an admin key or a warehouse key at every location concerned', async () => {
+    const { a, b } = await catalog();
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 40 });
+    const id = await storedTransfer(code, a, b, 5, { [a]: 40, [b]: 0 });
+    const atA = await createKey('warehouse', { locations: [a] });
+    const viewer = await createKey('viewer');
+    for (const key of [atA, viewer]) {
+      expect((await apply(id, {}, key)).status).toBe(403);
+    }
+    expect(await transferEvents(code)).toHaveLength(0);
+    const both = await createKey('warehouse', { locations: [a, b] });
+    const res = await apply(id, {}, both);
+    expect(res.status).toBe(200);
+    expect(res.body.recommendation.applied).toMatchObject({ by: expect.any(String) });
+    expect(await stockAt(code, b)).toMatchObject({ incoming: 5 });
   });
 });

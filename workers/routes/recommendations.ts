@@ -4,6 +4,8 @@ import { catalogDb } from '../../db/client';
 import { nowIso, recommendations } from '../../db/schema';
 import { Failure } from '../../protocol/errors';
 import {
+  ApplyInput,
+  ApplyResult,
   Recommendation,
   RecommendationId,
   RecommendationList,
@@ -14,6 +16,7 @@ import {
 import { createApp } from '../app';
 import { canActAtLocation, requireRole } from '../auth/policy';
 import { assertKnownSku } from '../catalog/known-skus';
+import { applyRecommendation } from '../recommendations/apply';
 import { readSettings, recomputeSku, toRecommendation } from '../recommendations/store';
 import { bearer, errorResponses, json } from '../route-docs';
 
@@ -167,5 +170,32 @@ export const recommendationRoutes = createApp()
         });
       }
       return c.json(toRecommendation(after), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/recommendations/{id}/apply',
+      summary: 'Apply an open recommendation: the transfer, or the expected receipt, it recommends',
+      description:
+        'Through the same checks as the manual operation, once per revision (idempotency key `rec:<id>:<revision>`; a repeat answers the first result, `replayed: true`). 409 recommendation_stale when available units at its locations moved since it was computed or `revision` is not the current one; nothing is changed then. Admin keys, or warehouse keys at every location it concerns.',
+      tags: ['recommendations'],
+      security: bearer,
+      middleware: [requireRole('admin', 'warehouse')],
+      request: {
+        params: z.object({ id: RecommendationId }),
+        body: { required: false, ...json(ApplyInput) },
+      },
+      responses: {
+        200: { description: 'The recommendation, applied', ...json(ApplyResult) },
+        ...errorResponses(400, 401, 403, 404, 409, 415),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { revision } = c.req.valid('json') ?? {};
+      const result = await applyRecommendation(c.env, c.get('principal'), id, revision);
+      if (result.replayed) c.header('idempotent-replayed', 'true');
+      return c.json(result, 200);
     },
   );
