@@ -3,7 +3,7 @@
 // wrangler dev's DevTools port: where the time goes, by function and by source file or package.
 // Writes the .cpuprofile (open it in Chrome DevTools) and a summary JSON under bench/results/.
 // See bench/README.md ("Profiles").
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { httpRun as cartsHttpRun, insideRun as cartsInsideRun } from './carts/runs.ts';
@@ -151,7 +151,23 @@ const summarize = async (dt: Devtools, profile: Profile) => {
       // A script gone since: its samples count under its URL.
     }
   }
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const where = (f: CallFrame) => {
+    const m = markers.get(f.scriptId);
+    return f.url === '' ? f.functionName : m ? fileAt(m, f.lineNumber) || f.url : f.url;
+  };
+  const isProject = (f: CallFrame) => f.url !== '' && !where(f).startsWith('node_modules/');
+  /** The nearest project function up the stack from a library frame: who asked for the work. */
+  const callerOf = (id: number): string => {
+    for (let up = parentOf.get(id); up !== undefined; up = parentOf.get(up)) {
+      const f = byId.get(up)?.callFrame;
+      if (f && isProject(f)) return `${f.functionName || '(anonymous)'}  ${where(f)}`;
+    }
+    return '(no project frame)';
+  };
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const libraryCallers = new Map<string, number>();
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
   const packages = new Map<string, number>();
@@ -165,6 +181,10 @@ const summarize = async (dt: Devtools, profile: Profile) => {
     files.set(file, (files.get(file) ?? 0) + us);
     const pkg = f.url === '' ? f.functionName : packageOf(file);
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+    if (file.startsWith('node_modules/')) {
+      const key = `${pkg} ← ${callerOf(id)}`;
+      libraryCallers.set(key, (libraryCallers.get(key) ?? 0) + us);
+    }
   }
   const rows = (m: Map<string, number>) =>
     [...m]
@@ -176,6 +196,7 @@ const summarize = async (dt: Devtools, profile: Profile) => {
     functions: rows(fns),
     files: rows(files),
     packages: rows(packages),
+    libraryCallers: rows(libraryCallers),
   };
 };
 
@@ -277,7 +298,9 @@ const main = async () => {
     print('by package or project folder (self time)', summary.packages);
     print('by source file (self time)', summary.files);
     print('by function (self time)', summary.functions);
+    print('library time by the project function that called it', summary.libraryCallers);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    await mkdir(`${repoRoot}bench/results`, { recursive: true });
     const base = `${repoRoot}bench/results/profile-${workload}-${stamp}`;
     await writeFile(`${base}.cpuprofile`, JSON.stringify(profile));
     await writeFile(

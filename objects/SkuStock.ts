@@ -151,7 +151,9 @@ export class SkuStock extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new StockStore(drizzle(ctx.storage, { schema }), ctx.storage.sql);
+    this.store = new StockStore(drizzle(ctx.storage, { schema }), ctx.storage.sql, (fn) =>
+      ctx.storage.transactionSync(fn),
+    );
     this.ledger = d1LedgerSink(env.DB);
     const shards = Number(env.STREAM_SHARDS) || 1;
     this.hub = (update) => streamHub(env, shardOf(update.sku, shards)).publish(update);

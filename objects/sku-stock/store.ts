@@ -51,6 +51,7 @@ const SQL = {
   saveTimer:
     'INSERT INTO timers (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at',
   deleteTimer: 'DELETE FROM timers WHERE name = ?',
+  eventTimeAfter: 'SELECT at FROM events WHERE seq > ? ORDER BY seq LIMIT 1',
 } as const;
 
 type HoldRow = {
@@ -71,6 +72,7 @@ export class StockStore {
   constructor(
     private readonly db: Db,
     private readonly sql: SqlStorage,
+    private readonly transactionSync: <T>(fn: () => T) => T,
   ) {}
 
   loadMeta(): Meta | undefined {
@@ -246,15 +248,7 @@ export class StockStore {
 
   /** Time (epoch ms) of the first event after `seq`, if it is kept. */
   eventTimeAfter(seq: number): number | null {
-    return (
-      this.db
-        .select({ at: t.events.at })
-        .from(t.events)
-        .where(gt(t.events.seq, seq))
-        .orderBy(asc(t.events.seq))
-        .limit(1)
-        .get()?.at ?? null
-    );
+    return this.sql.exec<{ at: number }>(SQL.eventTimeAfter, seq).toArray()[0]?.at ?? null;
   }
 
   /** Sum of the deltas of every kept event after `seq`, per location, and how many there were. */
@@ -328,6 +322,6 @@ export class StockStore {
 
   /** Runs `fn` atomically: every write in it commits together or not at all. */
   atomically<T>(fn: () => T): T {
-    return this.db.transaction(() => fn());
+    return this.transactionSync(fn);
   }
 }
