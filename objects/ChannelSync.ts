@@ -57,6 +57,13 @@ const LISTING_TTL_MS = 30_000;
 const CHANNEL_KEY = 'channel';
 
 const SkuList = z.array(SkuCode).max(20_000);
+const Expectation = z.object({
+  orderId: z.string().min(1).max(200),
+  lines: z
+    .array(z.object({ sku: SkuCode, quantity: z.number().int().min(1) }))
+    .min(1)
+    .max(500),
+});
 const Lines = z.array(
   z.object({ line: z.number().int(), sku: SkuCode, fields: z.record(z.string(), z.unknown()) }),
 );
@@ -335,6 +342,22 @@ export class ChannelSync extends DurableObject<Env> {
       mapping = { external, source: 'default', updatedAt: null };
     }
     return ok({ ...this.engine.detail(code), mapping });
+  }
+
+  /**
+   * A marketplace order came in (ChannelOrders): the marketplace already took its units off its
+   * own count, so what it holds is what it last accepted less them (docs/orders.md, "Echo
+   * suppression"). Once per order id; SKUs never pushed are left alone.
+   */
+  async expectSold(input: unknown): Promise<Result<{ lowered: number; avoided: number }>> {
+    const { orderId, lines } = Expectation.parse(input);
+    const opened = this.opened();
+    if (!opened.ok) return opened;
+    // Compare-and-set adapters are the ones that re-read after a refused compare.
+    const compares = opened.value.adapter.buildRead !== undefined;
+    const done = this.engine.expectSold(orderId, lines, compares);
+    this.wake();
+    return ok(done);
   }
 
   /** A hub saw the channel's listed quantities change on its shard. */

@@ -128,6 +128,13 @@ export const SyncStatus = z.object({
     rejected: z.number().int().min(0),
     stale: z.number().int().min(0).describe('Compare-and-set refusals, each followed by a re-read'),
     retried: z.number().int().min(0),
+    avoided: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Pushes not sent because the marketplace already held the new listed quantity (its own orders decrement its count)',
+      ),
   }),
   bulk: z
     .object({

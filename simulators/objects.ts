@@ -8,6 +8,7 @@ import {
   type SimRequest,
   type SimResponse,
 } from './shared/sim-http';
+import { PlaceOrder as PlaceShopifyOrder } from './shopify/orders';
 import { PLANS, ShopifyShop } from './shopify/shop';
 import { WebhookReceiver } from './webhook/receiver';
 
@@ -115,6 +116,13 @@ export class ShopifyShopSim extends AccountObject<ShopifyShop> {
         : action === 'cancel'
           ? await sim.orders.cancel(body, now)
           : await sim.orders.refund(body, now);
+    if (action === 'order') {
+      for (const l of PlaceShopifyOrder.parse(body).lines) {
+        if (l.inventoryItemId !== undefined && l.locationId !== undefined) {
+          sim.sells(l.inventoryItemId, l.locationId, l.quantity);
+        }
+      }
+    }
     const deliver = z.object({ deliver: z.boolean().default(false) }).parse(body ?? {}).deliver;
     if (!('delivery' in out) || out.delivery === undefined || !deliver) return out;
     return { ...out, delivered: await sim.orders.send(out.delivery) };

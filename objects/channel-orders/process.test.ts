@@ -8,6 +8,7 @@ import type { OrderRecord } from './record';
 const fakeStock = (free: Record<string, number>) => {
   const holds = new Map<string, { hold: OrderHold; state: 'committed' | 'cancelled' }>();
   const calls = { reserve: 0, cancel: 0 };
+  const expected: { orderId: string; lines: { sku: string; quantity: number }[] }[] = [];
   const ports: Ports = {
     now: () => 1_000,
     map: async (lines) =>
@@ -45,6 +46,9 @@ const fakeStock = (free: Record<string, number>) => {
       });
       return { kind: 'committed', reservationId: `r_${orderId}`, holds: made };
     },
+    expectSold: async (orderId, lines) => {
+      expected.push({ orderId, lines });
+    },
     holdState: async (h) => (holds.get(h.holdId)?.state === 'committed' ? 'committed' : 'other'),
     cancel: async (h) => {
       calls.cancel++;
@@ -56,7 +60,7 @@ const fakeStock = (free: Record<string, number>) => {
     },
     restock: async () => null,
   };
-  return { ports, free, calls };
+  return { ports, free, calls, expected };
 };
 
 const order = (orderId: string, ...lines: [string, number][]): OrderEvent => ({
@@ -109,6 +113,15 @@ describe('apply', () => {
       shortfall: [{ sku: 'A', requested: 3, available: 1, short: 2 }],
     });
     expect(free).toEqual({ A: 1, B: 9 });
+  });
+
+  it('tells the sync once per order what the marketplace sold, oversold or not', async () => {
+    const { ports, expected } = fakeStock({ A: 1, B: 9 });
+    await run(ports, [order('1', ['A', 3], ['X', 1]), order('1', ['A', 3]), order('2', ['B', 2])]);
+    expect(expected).toEqual([
+      { orderId: '1', lines: [{ sku: 'A', quantity: 3 }] },
+      { orderId: '2', lines: [{ sku: 'B', quantity: 2 }] },
+    ]);
   });
 
   it('reports unmapped lines and reserves none when no line maps', async () => {

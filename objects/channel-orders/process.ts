@@ -23,6 +23,11 @@ export type Ports = {
   map(lines: readonly InboundLine[]): Promise<OrderLine[]>;
   /** Reserves and commits the cart for the order (idempotent on the order id). */
   reserve(orderId: string, lines: { sku: string; quantity: number }[]): Promise<ReserveOutcome>;
+  /**
+   * Tells the channel's sync that the marketplace already took these units off its count (once per
+   * order id; best effort: a compare-and-set push catches a missed one).
+   */
+  expectSold(orderId: string, lines: { sku: string; quantity: number }[]): Promise<void>;
   holdState(hold: OrderHold): Promise<HoldState>;
   /** Cancels a committed hold (idempotent on `key`). */
   cancel(hold: OrderHold, key: string): Promise<AppError | null>;
@@ -72,6 +77,9 @@ const placeOrder = async (
     );
   } else {
     const out = await ports.reserve(pending.orderId, cart);
+    // After the reservation, whatever became of it: the marketplace sold the units either way,
+    // and told now, the sync already sees (or soon sees) our listed quantity drop by them.
+    await ports.expectSold(pending.orderId, cart);
     const now = ports.now();
     if (out.kind === 'committed') {
       r = {

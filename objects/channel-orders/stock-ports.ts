@@ -133,6 +133,22 @@ export const stockPorts = (env: Env, channel: string, kind: InboundKind): Ports 
       };
     },
 
+    async expectSold(orderId, lines) {
+      try {
+        const out = await channelSync(env, channel).expectSold({ orderId, lines });
+        // not_connected: no outbound sync for this channel, nothing to tell.
+        if (!out.ok && out.error.code !== 'not_connected') {
+          console.warn(
+            `orders ${channel}: expectation of ${orderId} not recorded: ${out.error.message}`,
+          );
+        }
+      } catch (e) {
+        console.warn(
+          `orders ${channel}: expectation of ${orderId} not recorded: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+    },
+
     async holdState(hold): Promise<HoldState> {
       const view = await skuStock(env, hold.sku).getHold(hold.holdId);
       if (!view.ok) return 'other';

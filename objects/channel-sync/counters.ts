@@ -9,10 +9,19 @@ export const Totals = z.object({
   rejected: z.number().int().min(0),
   stale: z.number().int().min(0),
   retried: z.number().int().min(0),
+  /** Pushes not sent: the marketplace already held the new listed quantity (its own order's decrement). */
+  avoided: z.number().int().min(0).default(0),
 });
 export type Totals = z.infer<typeof Totals>;
 
-export const NO_TOTALS: Totals = { pushed: 0, accepted: 0, rejected: 0, stale: 0, retried: 0 };
+export const NO_TOTALS: Totals = {
+  pushed: 0,
+  accepted: 0,
+  rejected: 0,
+  stale: 0,
+  retried: 0,
+  avoided: 0,
+};
 
 const WINDOW_SECONDS = 60;
 

@@ -207,6 +207,41 @@ describe('the sync engine', () => {
     expect(shows(w, 'A')).toBe(2);
   });
 
+  it('does not push back the drop a marketplace order causes, and compares against what it holds', async () => {
+    const w = new World();
+    w.setListed('A', 5);
+    await w.settle();
+    const pushes = w.market.log.length;
+    w.market.quantities.set('A', 3); // the marketplace sold 2 and took them off its count
+    expect(w.engine.expectSold('o-1', [{ sku: 'A', quantity: 2 }], true).lowered).toBe(1);
+    expect(w.engine.expectSold('o-1', [{ sku: 'A', quantity: 2 }], true).lowered).toBe(0);
+    w.setListed('A', 3);
+    w.engine.pollAll();
+    await w.settle();
+    expect(w.market.log.length).toBe(pushes);
+    w.setListed('A', 7);
+    w.engine.pollAll();
+    await w.settle();
+    expect(shows(w, 'A')).toBe(7);
+    expect(w.engine.figures(w.clock).totals).toMatchObject({ stale: 0, avoided: 1 });
+  });
+
+  it('holds a SKU back while its order has not dropped the listed quantity, then pushes it', async () => {
+    const w = new World();
+    w.setListed('A', 5);
+    await w.settle();
+    const pushes = w.market.log.length;
+    w.market.quantities.set('A', 4);
+    w.engine.expectSold('o-1', [{ sku: 'A', quantity: 1 }], true);
+    const at = await w.run();
+    expect(w.market.log.length).toBe(pushes);
+    expect(at).toBeGreaterThan(w.clock);
+    // The order was oversold here: our listed quantity never drops, so 5 goes back, from 4.
+    await w.settle();
+    expect(shows(w, 'A')).toBe(5);
+    expect(w.engine.figures(w.clock).totals.stale).toBe(0);
+  });
+
   it('re-reads after a refused compare-and-set, then pushes from what the marketplace holds', async () => {
     const w = new World();
     w.setListed('A', 4);

@@ -48,6 +48,8 @@ const MAX_REQUESTS_PER_RUN = 200;
  * must not hold them forever.
  */
 const MAX_SENDS = 8;
+/** How long an order's expectation holds a SKU back while its listed quantity has not dropped yet. */
+const AWAIT_DROP_MS = 5_000;
 /** A bulk job not done after this long is given up: its SKUs go back to the queue. */
 const BULK_TIMEOUT_MS = 30 * 60_000;
 
@@ -103,6 +105,18 @@ export class SyncEngine {
   private classified = false;
   private push: PushAttempt | undefined;
   private bulk: BulkJob | undefined;
+  /**
+   * Units marketplace orders took off SKUs while a push or bulk job carrying them was in flight:
+   * a compare-and-set push accepted after the order landed on top of it, so what the marketplace
+   * holds is the pushed quantity less these (docs/orders.md, "Echo suppression").
+   */
+  private readonly soldInFlight = new Map<string, number>();
+  /**
+   * SKUs an order's expectation lowered before their listed quantity dropped (the commit is still
+   * on its way through the hub): not pushed until it arrives or this time passes, so the
+   * marketplace is never told its own sale back.
+   */
+  private readonly awaitingDrop = new Map<string, number>();
   /** SKU → quantity of the bulk job in flight. */
   private bulkItems = new Map<string, number>();
   private bulkStarts: number[];
@@ -166,6 +180,8 @@ export class SyncEngine {
     this.totals = NO_TOTALS;
     this.bulkStarts = [];
     this.acked.clear();
+    this.soldInFlight.clear();
+    this.awaitingDrop.clear();
     this.since = since;
     this.pollAll();
   }
@@ -192,6 +208,42 @@ export class SyncEngine {
     }
     for (const i of retried) this.queue.put(i);
     this.repo.putItems(retried);
+  }
+
+  /**
+   * A marketplace order took these units off the marketplace's own count: `pushed` becomes what
+   * the marketplace now holds, so the drop of our listed quantity the order causes is not pushed
+   * back, and the next push compares against the right figure. Once per order id. `compares`: the
+   * adapter's pushes are compare-and-set (an accepted one landed after the order).
+   */
+  expectSold(
+    orderId: string,
+    lines: readonly { sku: string; quantity: number }[],
+    compares: boolean,
+  ): { lowered: number; avoided: number } {
+    const now = this.ports.now();
+    if (!this.repo.firstExpectation(orderId, now)) return { lowered: 0, avoided: 0 };
+    const units = new Map<string, number>();
+    for (const l of lines) units.set(l.sku, (units.get(l.sku) ?? 0) + l.quantity);
+    const changed: SyncItem[] = [];
+    let avoided = 0;
+    for (const [sku, quantity] of units) {
+      const item = this.queue.get(sku) ?? this.repo.item(sku);
+      // Never pushed, or unknown after a refused compare: nothing to subtract from.
+      if (item === undefined || item.pushed === null || quantity <= 0) continue;
+      if (compares && this.carries(sku)) {
+        this.soldInFlight.set(sku, (this.soldInFlight.get(sku) ?? 0) + quantity);
+      }
+      const next = { ...item, pushed: item.pushed - quantity };
+      if (isPending(item) && !isPending(next)) avoided++;
+      if (isPending(next) && next.listed > next.pushed)
+        this.awaitingDrop.set(sku, now + AWAIT_DROP_MS);
+      changed.push(next);
+      this.queue.put(next);
+    }
+    this.repo.putItems(changed);
+    if (avoided > 0) this.countAvoided(avoided);
+    return { lowered: changed.length, avoided };
   }
 
   /** Does the connection work (failing, and the last error)? */
@@ -273,14 +325,18 @@ export class SyncEngine {
           break;
         }
         if (!live()) return;
+        let avoided = 0;
         const changed = ingestPage(
           shard,
           rows,
           (sku) => this.queue.get(sku) ?? this.repo.item(sku),
           this.ports.now(),
           this.since,
+          () => avoided++,
         );
+        if (avoided > 0) this.countAvoided(avoided);
         for (const item of changed) {
+          this.awaitingDrop.delete(item.sku);
           this.queue.put(item);
           if (isPending(item) && this.external(session, item.sku) === null) {
             this.unmapped.add(item.sku);
@@ -377,9 +433,32 @@ export class SyncEngine {
     return requests;
   }
 
+  /** Is the SKU in the push or the bulk job in flight? */
+  private carries(sku: string): boolean {
+    return (this.push?.items.some((i) => i.sku === sku) ?? false) || this.bulkItems.has(sku);
+  }
+
+  private countAvoided(n: number): void {
+    this.totals = { ...this.totals, avoided: this.totals.avoided + n };
+    this.repo.putMeta('totals', this.totals);
+  }
+
   /** Not unmapped, and not waiting in the bulk job with the quantity it still lists. */
   private perItem(i: SyncItem): boolean {
-    return !this.unmapped.has(i.sku) && this.bulkItems.get(i.sku) !== i.listed;
+    return (
+      !this.unmapped.has(i.sku) &&
+      this.bulkItems.get(i.sku) !== i.listed &&
+      !this.awaiting(i.sku, this.ports.now())
+    );
+  }
+
+  /** Is the SKU held back, waiting for its order's drop of the listed quantity? */
+  private awaiting(sku: string, now: number): boolean {
+    const until = this.awaitingDrop.get(sku);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.awaitingDrop.delete(sku);
+    return false;
   }
 
   private context(session: Session, token: string | undefined) {
@@ -524,8 +603,12 @@ export class SyncEngine {
       if (item === undefined) continue;
       const outcome = bySku.get(s.sku);
       let next = applyOutcome(item, s, outcome, now);
+      const sold = this.soldInFlight.get(s.sku);
+      if (outcome !== undefined && outcome.status !== 'retry') this.soldInFlight.delete(s.sku);
       if (outcome?.status === 'accepted') {
         accepted++;
+        if (sold !== undefined && next.pushed !== null)
+          next = { ...next, pushed: next.pushed - sold };
         // The job and a per-item push both reached the marketplace: which landed last is unknown.
         if (overridden.has(s.sku)) next = { ...next, pushed: null, reread: true };
         if (job === null && this.bulkItems.has(s.sku)) newlyOverridden.push(s.sku);
@@ -601,9 +684,15 @@ export class SyncEngine {
 
   /** SKUs a new bulk job would carry: queued, mapped, not urgent, not being re-read. */
   private bulkCandidates(): SyncItem[] {
+    const now = this.ports.now();
     const inPush = new Set((this.push?.items ?? []).map((i) => i.sku));
     return [...this.queue.values()].filter(
-      (i) => !this.unmapped.has(i.sku) && !isUrgent(i) && !i.reread && !inPush.has(i.sku),
+      (i) =>
+        !this.unmapped.has(i.sku) &&
+        !isUrgent(i) &&
+        !i.reread &&
+        !inPush.has(i.sku) &&
+        !this.awaiting(i.sku, now),
     );
   }
 
@@ -779,6 +868,7 @@ export class SyncEngine {
         break;
       }
     }
+    for (const until of this.awaitingDrop.values()) at = earliest(at, Math.max(gateAt, until));
     const path = session.adapter.bulk;
     if (this.bulk !== undefined) {
       at = earliest(at, Math.max(now, this.bulk.step.notBefore ?? now));

@@ -1,5 +1,5 @@
 import type { ChannelRows } from '../stream-hub/channel-rows';
-import { newItem, type SyncItem } from './item';
+import { isPending, newItem, type SyncItem } from './item';
 
 /**
  * The SKUs a page of a hub's rows changes: new SKUs, and SKUs whose listed quantity moved (the
@@ -12,6 +12,8 @@ export const ingestPage = (
   known: (sku: string) => SyncItem | undefined,
   now: number,
   since: number,
+  /** Called for each SKU whose new listed quantity is what the marketplace already holds. */
+  onAvoided: () => void = () => {},
 ): SyncItem[] => {
   const changed: SyncItem[] = [];
   for (const row of page.rows) {
@@ -19,6 +21,8 @@ export const ingestPage = (
     const at = page.rescan ? now : Math.max(Date.parse(row.at) || now, since);
     if (item === undefined) changed.push(newItem(row.sku, shard, row.listed, row.cursor, at));
     else if (item.listed !== row.listed) {
+      // A push it no longer needs: a marketplace order's expectation (or a change undone) got there first.
+      if (isPending(item) && item.pushed === row.listed) onAvoided();
       changed.push({ ...item, shard, listed: row.listed, cursor: row.cursor, changedAt: at });
     } else if (item.shard !== shard) changed.push({ ...item, shard });
   }

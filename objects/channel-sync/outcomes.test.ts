@@ -78,6 +78,13 @@ describe('counting outcomes', () => {
         { sku: 'B', status: 'stale', actual: 1 },
       ],
     );
-    expect(totals).toEqual({ pushed: 3, accepted: 1, rejected: 0, stale: 1, retried: 1 });
+    expect(totals).toEqual({
+      pushed: 3,
+      accepted: 1,
+      rejected: 0,
+      stale: 1,
+      retried: 1,
+      avoided: 0,
+    });
   });
 });

@@ -22,6 +22,8 @@ export interface SyncRepo {
   putMeta(key: string, value: unknown): void;
   /** The stored mapping JSON of a SKU, if one was put or imported. */
   mapping(sku: string): unknown;
+  /** Records a marketplace order's expectation; false when this order was recorded already. */
+  firstExpectation(orderId: string, now: number): boolean;
   /** Forgets every SKU's state, the cursors, the attempts and the meta (a new marketplace). */
   clearSync(): void;
 }
@@ -35,6 +37,7 @@ export class MemoryRepo implements SyncRepo {
   readonly attempts = new Map<AttemptSlot, unknown>();
   readonly metas = new Map<string, unknown>();
   readonly mappings = new Map<string, unknown>();
+  readonly expectations = new Map<string, number>();
 
   item(sku: string) {
     return clone(this.items.get(sku));
@@ -69,7 +72,13 @@ export class MemoryRepo implements SyncRepo {
   mapping(sku: string) {
     return clone(this.mappings.get(sku));
   }
+  firstExpectation(orderId: string, now: number) {
+    if (this.expectations.has(orderId)) return false;
+    this.expectations.set(orderId, now);
+    return true;
+  }
   clearSync() {
+    this.expectations.clear();
     this.items.clear();
     this.shardCursors.clear();
     this.attempts.clear();

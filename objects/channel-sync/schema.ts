@@ -84,3 +84,12 @@ export const timers = sqliteTable('timers', {
   name: text('name').primaryKey(),
   at: integer('at').notNull(),
 });
+
+/**
+ * Marketplace orders whose units the marketplace already took off its count, by order id: an
+ * order told twice (a replayed delivery, a crash before it was recorded) lowers `pushed` once.
+ */
+export const expectations = sqliteTable('expectations', {
+  orderId: text('order_id').primaryKey(),
+  at: integer('at').notNull(),
+});

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import type { TimerStore } from '../sku-stock/alarm-scheduler';
 import type { ShardCursor } from './cursors';
@@ -211,7 +211,23 @@ export class SyncStore implements SyncRepo {
       .run();
   }
 
+  firstExpectation(orderId: string, now: number): boolean {
+    // Kept two days, as long as ChannelOrders remembers a delivery: a later repeat is an old order.
+    this.db
+      .delete(t.expectations)
+      .where(lt(t.expectations.at, now - 48 * 3600_000))
+      .run();
+    const added = this.db
+      .insert(t.expectations)
+      .values({ orderId, at: now })
+      .onConflictDoNothing()
+      .returning({ orderId: t.expectations.orderId })
+      .all();
+    return added.length > 0;
+  }
+
   clearSync(): void {
+    this.db.delete(t.expectations).run();
     this.db.delete(t.items).run();
     this.db.delete(t.cursors).run();
     this.db.delete(t.attemptParts).run();

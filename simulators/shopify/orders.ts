@@ -9,7 +9,17 @@ import { z } from 'zod';
 export const WebhookConfig = z.object({ url: z.url().optional(), secret: z.string().min(16) });
 export const PlaceOrder = z.object({
   id: z.number().int().positive().optional(),
-  lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1) })).min(1),
+  lines: z
+    .array(
+      z.object({
+        sku: z.string().min(1),
+        quantity: z.number().int().min(1),
+        /** The item and location the sale comes off (as Shopify decrements its own count); none: no level moves. */
+        inventoryItemId: z.string().optional(),
+        locationId: z.string().optional(),
+      }),
+    )
+    .min(1),
   deliver: z.boolean().default(false),
 });
 export const CancelOrder = z.object({

@@ -69,6 +69,10 @@ export class ShopifyShop implements SimAccount {
     throttled: 0,
     stale: 0,
     duplicates: 0,
+    /** Quantities set to what the level already held: a push that told the shop nothing new. */
+    unchanged: 0,
+    /** Units sold by orders placed here. */
+    sold: 0,
   };
 
   constructor(
@@ -122,6 +126,19 @@ export class ShopifyShop implements SimAccount {
       attempts: new Set<string>(),
     };
     this.levels.set(key, { ...level, available });
+  }
+
+  /** An order: Shopify takes the units off the level's available count as it is placed. */
+  sells(inventoryItemId: string, locationId: string, quantity: number): void {
+    const key = `${inventoryItemId}|${locationId}`;
+    const level = this.levels.get(key) ?? {
+      available: 0,
+      applied: 0,
+      at: 0,
+      attempts: new Set<string>(),
+    };
+    this.levels.set(key, { ...level, available: level.available - quantity });
+    this.totals.sold += quantity;
   }
 
   /** The available quantity of an item at a location (0 when never set). */
@@ -442,6 +459,7 @@ export class ShopifyShop implements SimAccount {
         at: 0,
         attempts: new Set<string>(),
       };
+      if (level.applied > 0 && level.available === q.quantity) this.totals.unchanged++;
       level.available = q.quantity;
       level.applied++;
       level.at = ctx.now;
