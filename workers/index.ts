@@ -6,6 +6,7 @@ import { authenticate } from './auth/authenticate';
 import { docsPage } from './docs-page';
 import { jsonBodies } from './json-body';
 import { reconcile } from './ledger/reconcile';
+import { recomputeScheduled } from './recommendations/cron';
 import { adsRoutes } from './routes/ads';
 import { batchRoutes } from './routes/batch';
 import { channelLagRoutes } from './routes/channel-lag';
@@ -124,8 +125,18 @@ app.notFound((c) => {
 });
 app.onError(onError);
 
-/** The scheduled reconciliation (wrangler.toml [triggers]): its report goes to the logs. */
-const scheduled = async (_controller: ScheduledController, env: Env, ctx: ExecutionContext) => {
+/**
+ * The Cron Trigger (wrangler.toml [triggers]): the ledger reconciliation and the recommendations
+ * recompute (docs/recommendations.md); their reports go to the logs.
+ */
+const scheduled = async (controller: ScheduledController, env: Env, ctx: ExecutionContext) => {
+  ctx.waitUntil(
+    recomputeScheduled(env, controller.scheduledTime).then((report) => {
+      console[report.failed.length > 0 ? 'error' : 'log'](
+        JSON.stringify({ recommendations: report }),
+      );
+    }),
+  );
   ctx.waitUntil(
     reconcile(env).then((report) => {
       const level = report.drift.skus > 0 ? 'error' : 'log';

@@ -1,7 +1,14 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApplyResult, Recommendation, RecomputeResult } from '../../protocol/recommendations';
 import type { EventPage, StockView } from '../../protocol/stock';
+import worker from '../../workers/index';
+import { recomputeScheduled } from '../../workers/recommendations/cron';
 import { api, createKey } from '../support/client';
 import { catalog, post, sku } from '../support/fixtures';
 
@@ -312,5 +319,37 @@ describe('applying a recommendation', () => {
     expect(res.status).toBe(200);
     expect(res.body.recommendation.applied).toMatchObject({ by: expect.any(String) });
     expect(await stockAt(code, b)).toMatchObject({ incoming: 5 });
+  });
+});
+
+describe('the scheduled recompute', () => {
+  it('recomputes the SKUs from the Cron Trigger, and a second run writes nothing', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(DAY0);
+    const { a, b } = await catalog();
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 20 });
+    await post(`/v1/skus/${code}/holds`, { quantity: 10, locations: [a], commit: true });
+    vi.setSystemTime(DAY0 + DAY);
+    // Sold 10 on day 0, 10 available: out in a day, under its reorder point (63); b's one unit,
+    // which b does not sell, moves there, and a orders the rest up to 74.
+    await post(`/v1/skus/${code}/receive`, { location: b, quantity: 1 });
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: DAY0 + DAY, cron: '*/30 * * * *' }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const open = await api<Page>(`/v1/recommendations?sku=${code}`);
+    expect(open.body.items.map((r) => [r.kind, r.from, r.location, r.quantity])).toEqual([
+      ['replenish', null, a, 63],
+      ['transfer', b, a, 1],
+    ]);
+    const again = await recomputeScheduled(env, DAY0 + DAY);
+    expect(again).toMatchObject({ written: 0, failed: [] });
+    expect(again.skus).toBeGreaterThanOrEqual(1);
+    const after = await api<Page>(`/v1/recommendations?sku=${code}`);
+    expect(after.body.items).toEqual(open.body.items);
   });
 });

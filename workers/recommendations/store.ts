@@ -105,8 +105,11 @@ const statement = (env: Env, w: Write, now: string) => {
     .where(eq(recommendations.id, w.id));
 };
 
-/** Recomputes one SKU's recommendations and stores them; answers them as stored after. */
-export const recomputeSku = async (env: Env, sku: string, settings: Settings, now: number) => {
+/**
+ * Recomputes one SKU's recommendations and stores what changed (one read of its rows, at most one
+ * batch of writes: none for an unchanged SKU).
+ */
+export const storeRecompute = async (env: Env, sku: string, settings: Settings, now: number) => {
   const stock = await skuStock(env, sku).getStock();
   if (!stock.ok) throw new Failure(stock.error);
   const view = stock.value;
@@ -132,6 +135,13 @@ export const recomputeSku = async (env: Env, sku: string, settings: Settings, no
   const at = new Date(now).toISOString();
   const [first, ...rest] = writes.map((w) => statement(env, w, at));
   if (first !== undefined) await db.batch([first, ...rest]);
+  return { view, stored, computed, writes };
+};
+
+/** Recomputes one SKU's recommendations and stores them; answers them as stored after. */
+export const recomputeSku = async (env: Env, sku: string, settings: Settings, now: number) => {
+  const { view, stored, computed, writes } = await storeRecompute(env, sku, settings, now);
+  const db = catalogDb(env);
   const ids = [...new Set([...stored.map((r) => r.id), ...computed.map((c) => c.id)])];
   const after =
     ids.length === 0
