@@ -287,3 +287,22 @@ export const recommendations = sqliteTable(
     index('recommendations_from').on(t.fromLocation, t.status, t.urgentAt),
   ],
 );
+
+/**
+ * Overrides of the stock signals' thresholds (docs/signals.md), per SKU, location or channel;
+ * pushed to the SkuStock objects and stream hubs that judge them, so no mutation reads D1.
+ */
+export const signalThresholds = sqliteTable(
+  'signal_thresholds',
+  {
+    scope: text('scope', { enum: ['sku', 'location', 'channel'] }).notNull(),
+    code: text('code').notNull(),
+    /** JSON of the overrides (protocol/thresholds.ts); a field left out inherits. */
+    thresholds: text('thresholds').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.code] }),
+    check('signal_thresholds_scope', sql`${t.scope} in ('sku', 'location', 'channel')`),
+  ],
+);

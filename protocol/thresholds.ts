@@ -35,3 +35,22 @@ export const StockThresholds = z.object({
   locations: z.record(z.string(), ThresholdsInput),
 });
 export type StockThresholds = z.infer<typeof StockThresholds>;
+
+/** A stored set of overrides and what it comes to over the defaults. */
+export const ThresholdsView = z.object({
+  /** The SKU, location or channel code. */
+  code: z.string(),
+  thresholds: ThresholdsInput,
+  /** The overrides over the defaults (for a SKU: before any location's own overrides). */
+  effective: EffectiveThresholds,
+  updatedAt: z.string().nullable(),
+});
+export type ThresholdsView = z.infer<typeof ThresholdsView>;
+
+export const ChannelThresholdsView = z.object({
+  code: z.string(),
+  thresholds: ChannelThresholdsInput,
+  effective: z.object({ backInStock: z.number() }),
+  updatedAt: z.string().nullable(),
+});
+export type ChannelThresholdsView = z.infer<typeof ChannelThresholdsView>;

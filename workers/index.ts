@@ -25,6 +25,7 @@ import { skuImportRoutes } from './routes/sku-import';
 import { skuRoutes } from './routes/skus';
 import { stockRoutes } from './routes/stock';
 import { streamRoutes } from './routes/stream';
+import { thresholdRoutes } from './routes/thresholds';
 import { webhookRoutes } from './routes/webhooks';
 import { pushChannelRules } from './stream/rules';
 
@@ -80,6 +81,7 @@ app.use(
   ),
 );
 // A channel's new rules go to every stream hub (re-emitting the listed quantities they change).
+app.use('/v1/channels', pushChannelRules);
 app.use('/v1/channels/:code', pushChannelRules);
 
 app.route('/', healthRoutes);
@@ -88,6 +90,7 @@ app.route('/', skuImportRoutes);
 app.route('/', skuRoutes);
 app.route('/', locationRoutes);
 app.route('/', replenishmentSettingsRoutes);
+app.route('/', thresholdRoutes);
 app.route('/', recommendationRoutes);
 app.route('/', channelRoutes);
 app.route('/', channelLagRoutes);

@@ -2,8 +2,10 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Webhooks } from '../../objects/Webhooks';
+import type { AdsActionPage, AdsStatus } from '../../protocol/ads';
+import { shardOf } from '../../protocol/shard';
 import type { WebhookCreated } from '../../protocol/webhooks';
-import { webhooks } from '../../workers/stubs';
+import { adsSync, streamHub, webhooks } from '../../workers/stubs';
 import { makeChannel, makeSites, makeSku, reserve } from '../checkout/support';
 import { crash, drainAlarms, flag, stubOf } from '../ledger/alarms';
 import { api, uniq } from '../support/client';
@@ -46,10 +48,24 @@ const deliverAll = async () => {
   throw new Error('deliveries still due');
 };
 
+const hubOf = (code: string) => streamHub(env, shardOf(code, Number(env.STREAM_SHARDS) || 1));
+
+/** Runs the SKU's alarms, its hub's (channel signals), then the Webhooks object's. */
+const publishAll = async (code: string) => {
+  await drainAlarms(code);
+  expect(await stubOf(code).published()).toBe(true);
+  for (let runs = 0; runs < 10; runs++) {
+    const at = await runInDurableObject(hubOf(code), (_i, s) => s.storage.getAlarm());
+    if (at === null) break;
+    vi.setSystemTime(Math.max(Date.now(), at));
+    await runDurableObjectAlarm(hubOf(code));
+  }
+  await deliverAll();
+};
+
 /** Publishes the SKU's signals, delivers them, and answers the bodies its receiver got. */
 const signalsOf = async (url: string, code: string) => {
-  await drainAlarms(code);
-  await deliverAll();
+  await publishAll(code);
   return received
     .filter((r) => r.url === url)
     .map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> })
@@ -81,28 +97,94 @@ const verifies = async (secret: string, r: Received) => {
     .includes(`v1,${btoa(String.fromCharCode(...mac))}`);
 };
 
+/** What a receiver got, in order: type, where (location or channel), and the numbers. */
+const summary = (bodies: { type: string; data: Record<string, unknown> }[]) =>
+  bodies.map((b) => [
+    b.type,
+    b.data.location ?? b.data.channel,
+    b.data.location === undefined ? b.data.listed : b.data.available,
+    b.data.threshold,
+  ]);
+
+const CUSTOMER = '1234500077';
+
+const adsSim = async () => {
+  const res = await env.MARKETPLACES?.fetch(
+    `https://simulators.test/_sim/google_ads/listing?account=${CUSTOMER}`,
+  );
+  return (await res?.json()) as { entities: { entity: string; status: string; changes: number }[] };
+};
+
+/** Runs an ads connection's alarm until nothing is queued, moving the clock past its gate. */
+const drainAds = async (name: string) => {
+  for (let i = 0; i < 20; i++) {
+    await runDurableObjectAlarm(adsSync(env, name));
+    const status = (await api<AdsStatus>(`/v1/ads/${name}/status`)).body;
+    if (status.entities.queued === 0) return;
+    vi.setSystemTime(Date.now() + 5_000);
+  }
+  throw new Error('ads actions still queued');
+};
+
 describe('stock signals per SKU and location', () => {
-  it('a cart that sells a SKU out raises exactly one out, signed; a restock raises back_in_stock', async () => {
+  it('a cart that sells a SKU out raises exactly one out per location and channel, signed, and pauses its ad group; a restock resumes it', async () => {
+    const name = uniq('g').toLowerCase().slice(0, 30);
+    const put = await api(`/v1/ads/${name}`, {
+      method: 'PUT',
+      body: {
+        kind: 'google_ads',
+        channel,
+        settings: { customerId: CUSTOMER },
+        credentials: {
+          clientId: 'stockmesh-test.apps.googleusercontent.com',
+          clientSecret: 'GOCSPX-test',
+          refreshToken: '1//stockmesh-test-refresh',
+          developerToken: 'dev-token-0123456789',
+        },
+      },
+    });
+    expect(put.status).toBe(200);
     const code = await makeSku({ [sites.MAN]: 2 });
+    const mapped = await api(`/v1/ads/${name}/mappings/${code}`, {
+      method: 'PUT',
+      body: { entities: [{ level: 'ad_group', id: '7770001' }] },
+    });
+    expect(mapped.status).toBe(200);
+    const entity = `customers/${CUSTOMER}/adGroups/7770001`;
     const { url, secret } = await subscribe(code);
+
     const cart = await reserve({ channel, lines: [{ sku: code, quantity: 2 }] });
     expect(cart.status).toBe(201);
     await api(`/v1/reservations/${cart.body.reservationId}/commit`, { body: {} });
-    const out = await signalsOf(url, code);
-    expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({
-      type: 'stock.out',
-      data: { sku: code, location: sites.MAN, available: 0, threshold: 0 },
-    });
+    expect(summary(await signalsOf(url, code))).toEqual([
+      ['stock.out', sites.MAN, 0, 0],
+      ['stock.out', channel, 0, 0],
+    ]);
     const delivery = received.find((r) => r.url === url);
     expect(delivery && (await verifies(secret, delivery))).toBe(true);
+    await drainAds(name);
+    expect((await adsSim()).entities.find((e) => e.entity === entity)).toMatchObject({
+      status: 'PAUSED',
+      changes: 1,
+    });
 
     await post(`/v1/skus/${code}/receive`, { location: sites.MAN, quantity: 3 });
     await post(`/v1/skus/${code}/adjust`, { location: sites.MAN, delta: 1 });
-    const all = await signalsOf(url, code);
-    expect(all.map((b) => [b.type, b.data.available, b.data.threshold])).toEqual([
-      ['stock.out', 0, 0],
-      ['stock.back_in_stock', 3, 1],
+    expect(summary(await signalsOf(url, code))).toEqual([
+      ['stock.out', sites.MAN, 0, 0],
+      ['stock.out', channel, 0, 0],
+      ['stock.back_in_stock', sites.MAN, 3, 1],
+      ['stock.back_in_stock', channel, 3, 1],
+    ]);
+    await drainAds(name);
+    expect((await adsSim()).entities.find((e) => e.entity === entity)).toMatchObject({
+      status: 'ENABLED',
+      changes: 2,
+    });
+    const log = (await api<AdsActionPage>(`/v1/ads/${name}/actions`)).body.items;
+    expect(log.map((a) => [a.action, a.status, a.reason.rule])).toEqual([
+      ['resume', 'applied', 'listed 3 ≥ 1'],
+      ['pause', 'applied', 'listed 0 ≤ 0'],
     ]);
   });
 
@@ -121,12 +203,69 @@ describe('stock signals per SKU and location', () => {
     await publishing.wait(code);
     await crash(code);
     await stuck;
-    const signals = await signalsOf(url, code);
-    expect(signals.map((b) => [b.type, b.data.location]).sort()).toEqual(
+    const signals = summary(await signalsOf(url, code)).filter(([, where]) => where !== channel);
+    expect(signals.sort()).toEqual(
       [
-        ['stock.out', sites.MAN],
-        ['stock.out', sites.RTM],
+        ['stock.out', sites.MAN, 0, 0],
+        ['stock.out', sites.RTM, 0, 0],
       ].sort(),
     );
+  });
+
+  it('judges by the thresholds set per SKU and location, and refuses out-of-range values changing nothing', async () => {
+    const code = await makeSku({ [sites.MAN]: 20, [sites.RTM]: 20 });
+    const { url } = await subscribe(code);
+    const loc = await api(`/v1/locations/${sites.RTM}/thresholds`, {
+      method: 'PUT',
+      body: { reorderPoint: 10 },
+    });
+    expect(loc.status).toBe(200);
+    const set = await api(`/v1/skus/${code}/thresholds`, {
+      method: 'PUT',
+      body: { reorderPoint: 5, band: 0 },
+    });
+    expect(set.body).toEqual({
+      code,
+      thresholds: { reorderPoint: 5, band: 0 },
+      effective: { lowCoverDays: 5, reorderPoint: 5, band: 0, backInStock: 1 },
+      updatedAt: expect.any(String),
+    });
+    for (const body of [
+      { reorderPoint: -1 },
+      { lowCoverDays: 0 },
+      { lowCoverDays: 366 },
+      { band: 3 },
+      { backInStock: 0 },
+      { backInStock: 1.5 },
+      { reorderPoint: 5, colour: 'red' },
+    ]) {
+      const bad = await api<{ error: { code: string } }>(`/v1/skus/${code}/thresholds`, {
+        method: 'PUT',
+        body,
+      });
+      expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
+    }
+    const bad = await api<{ error: { code: string } }>(`/v1/channels/${channel}/thresholds`, {
+      method: 'PUT',
+      body: { backInStock: 0 },
+    });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
+    const unknown = await api<{ error: { code: string } }>('/v1/skus/NO-SUCH-SKU/thresholds', {
+      method: 'PUT',
+      body: { reorderPoint: 1 },
+    });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'unknown_sku']);
+    expect((await api(`/v1/skus/${code}/thresholds`)).body).toEqual(set.body);
+
+    // The SKU's reorder point (5) wins over the location's (10) at RTM.
+    await post(`/v1/skus/${code}/adjust`, { location: sites.RTM, delta: -14 });
+    await post(`/v1/skus/${code}/adjust`, { location: sites.RTM, delta: -1 });
+    await post(`/v1/skus/${code}/adjust`, { location: sites.RTM, delta: 1 });
+    await post(`/v1/skus/${code}/adjust`, { location: sites.RTM, delta: -1 });
+    expect(summary(await signalsOf(url, code))).toEqual([
+      ['stock.low', sites.RTM, 5, 5],
+      ['stock.low', sites.RTM, 5, 5],
+    ]);
+    await api(`/v1/locations/${sites.RTM}/thresholds`, { method: 'PUT', body: {} });
   });
 });

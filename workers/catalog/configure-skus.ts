@@ -1,5 +1,6 @@
 import type { BackorderPolicy } from '../../protocol/catalog';
 import { mapLimited } from '../concurrency';
+import { anyStockThresholds, pushSkuThresholds } from '../signals/thresholds';
 import { skuStock } from '../stubs';
 
 /**
@@ -14,4 +15,11 @@ export const configureSkus = async (
   await mapLimited(skus, parallel, (sku) =>
     skuStock(env, sku.code).configure({ sku: sku.code, policy: sku.backorderPolicy }),
   );
+  // A new SKU's object judges its stock signals by the thresholds already set (docs/signals.md).
+  if (await anyStockThresholds(env)) {
+    await pushSkuThresholds(
+      env,
+      skus.map((s) => s.code),
+    );
+  }
 };

@@ -20,13 +20,15 @@ export const allShards = (env: Env): number[] =>
   Array.from({ length: Number(env.STREAM_SHARDS) }, (_, shard) => shard);
 
 /**
- * After a channel is changed, gives every hub its new rules, so the listed quantities they alter
+ * After a channel is created or changed, gives every hub its new rules, so the listed quantities they alter
  * reach the channel's subscribers at once. A hub that misses the push gets the rules with its
  * next subscription to the channel.
  */
 export const pushChannelRules: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (c.req.method !== 'PATCH' || c.res.status !== 200) return;
+  // A new channel too: its listed quantities raise channel signals from its first change.
+  const created = c.req.method === 'POST' && c.res.status === 201;
+  if (!created && (c.req.method !== 'PATCH' || c.res.status !== 200)) return;
   const channel = Channel.safeParse(await c.res.clone().json());
   if (!channel.success) return;
   const rules = listingRules(channel.data);
