@@ -10,6 +10,7 @@ import { type Entry, WallStore } from './model/store';
 import { ChannelsPanel } from './panels/channels';
 import { DetailPanel } from './panels/detail';
 import { FeedPanel } from './panels/feed';
+import { RecommendationsPanel } from './panels/recommendations';
 import { Heatmap } from './wall/heatmap';
 
 const REGRADE_MS = 2000;
@@ -108,7 +109,7 @@ const start = async (key: string) => {
       tooltip: byId('wall-tip'),
     },
     {
-      open: (entry) => detail.open(entry),
+      open: (entry) => openSku(entry.code),
       focused: (entry) => {
         byId('wall-focus').textContent = entry === undefined ? '' : describe(entry);
       },
@@ -125,8 +126,11 @@ const start = async (key: string) => {
   });
   const openSku = (code: string) => {
     const entry = store.get(code);
-    if (entry !== undefined) detail.open(entry);
+    if (entry === undefined) return;
+    detail.open(entry);
+    recommendations.showSku(byId('detail'), code);
   };
+  const recommendations = new RecommendationsPanel(byId('recommendations'), origin, key, openSku);
   const feed = new FeedPanel(
     byId('feed', HTMLOListElement),
     byId('feed-pause', HTMLInputElement),
@@ -218,6 +222,7 @@ const start = async (key: string) => {
       setInterval(counters, COUNTERS_MS);
       setInterval(() => store.regradeAll(), REGRADE_MS);
       lagPanel.start();
+      recommendations.start();
       // Channel rules change rarely; the listed quantities follow them within a minute.
       setInterval(() => {
         api.channels().then(
