@@ -1,20 +1,15 @@
-import { and, asc, count, eq, gt, lt, max, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, max, min, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
-import { z } from 'zod';
 import { Role } from '../../protocol/auth';
 import type { SkuUpdate } from '../../protocol/sku-update';
-import { BackorderPolicy, LocationStock } from '../../protocol/stock';
+import type { BackorderPolicy, LocationStock } from '../../protocol/stock';
 import { type LedgerLag, ListingRules } from '../../protocol/stream';
 import * as t from './schema';
 import type { HubRow } from './view';
 
 type Db = DrizzleSqliteDODatabase<typeof t>;
 
-const StoredState = z.object({
-  policy: BackorderPolicy,
-  at: z.string(),
-  locations: z.array(LocationStock),
-});
+type StoredState = { policy: BackorderPolicy; at: string; locations: LocationStock[] };
 
 export type AckRow = {
   connector: string;
@@ -28,13 +23,29 @@ export type AckRow = {
 export type RulesVersion = { fromCursor: number; rules: ListingRules };
 
 const toRow = (r: { sku: string; seq: number; cursor: number; state: string }): HubRow => {
-  const state = StoredState.parse(JSON.parse(r.state));
+  // Written only by putRow, from an update publish() has parsed: read back without parsing again.
+  const state = JSON.parse(r.state) as StoredState;
   return { sku: r.sku, seq: r.seq, cursor: r.cursor, at: state.at, locations: state.locations };
 };
 
+// What every publish runs, as fixed SQL on ctx.storage.sql: drizzle's query building was a tenth
+// of the hub's CPU under the carts workload (bench/README.md, "Where the time goes").
+const SQL = {
+  seqOf: 'SELECT seq FROM rows WHERE sku = ?',
+  row: 'SELECT sku, seq, cursor, state FROM rows WHERE sku = ?',
+  putRow:
+    'INSERT INTO rows (sku, seq, cursor, state, changed_at, updated_at, flushed_seq, oldest_unflushed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET seq = excluded.seq, cursor = excluded.cursor, state = excluded.state, changed_at = excluded.changed_at, updated_at = excluded.updated_at, flushed_seq = excluded.flushed_seq, oldest_unflushed_at = excluded.oldest_unflushed_at',
+  putLedger:
+    'UPDATE rows SET flushed_seq = ?, oldest_unflushed_at = ? WHERE sku = ? AND flushed_seq < ?',
+} as const;
+type StoredRow = { sku: string; seq: number; cursor: number; state: string };
+
 /** Everything a StreamHub reads and writes in its SQLite, synchronously. */
 export class HubStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly sql: SqlStorage,
+  ) {}
 
   /** The highest cursor handed out: a row's, or a rules change's. */
   head(): number {
@@ -51,37 +62,37 @@ export class HubStore {
 
   /** The stored seq of a SKU, or -1 when the hub has never seen it. */
   seqOf(sku: string): number {
-    const r = this.db.select({ seq: t.rows.seq }).from(t.rows).where(eq(t.rows.sku, sku)).get();
-    return r?.seq ?? -1;
+    return this.sql.exec<{ seq: number }>(SQL.seqOf, sku).toArray()[0]?.seq ?? -1;
   }
 
   row(sku: string): HubRow | undefined {
-    const r = this.db.select().from(t.rows).where(eq(t.rows.sku, sku)).get();
+    const r = this.sql.exec<StoredRow>(SQL.row, sku).toArray()[0];
     return r && toRow(r);
   }
 
   putRow(u: SkuUpdate, cursor: number, now: number): void {
-    const values = {
-      sku: u.sku,
-      seq: u.seq,
+    this.sql.exec(
+      SQL.putRow,
+      u.sku,
+      u.seq,
       cursor,
-      state: JSON.stringify({ policy: u.policy, at: u.at, locations: u.locations }),
-      changedAt: Date.parse(u.at) || now,
-      updatedAt: now,
-      flushedSeq: u.ledger.flushedSeq,
-      oldestUnflushedAt: u.ledger.oldestUnflushedAt,
-    };
-    const { sku: _sku, ...set } = values;
-    this.db.insert(t.rows).values(values).onConflictDoUpdate({ target: t.rows.sku, set }).run();
+      JSON.stringify({ policy: u.policy, at: u.at, locations: u.locations }),
+      Date.parse(u.at) || now,
+      now,
+      u.ledger.flushedSeq,
+      u.ledger.oldestUnflushedAt,
+    );
   }
 
   /** Moves a SKU's ledger cursor forward only (a flush changes no quantities). */
   putLedger(sku: string, ledger: SkuUpdate['ledger']): void {
-    this.db
-      .update(t.rows)
-      .set({ flushedSeq: ledger.flushedSeq, oldestUnflushedAt: ledger.oldestUnflushedAt })
-      .where(and(eq(t.rows.sku, sku), lt(t.rows.flushedSeq, ledger.flushedSeq)))
-      .run();
+    this.sql.exec(
+      SQL.putLedger,
+      ledger.flushedSeq,
+      ledger.oldestUnflushedAt,
+      sku,
+      ledger.flushedSeq,
+    );
   }
 
   /** Rows that changed after `cursor`, in cursor order. */
