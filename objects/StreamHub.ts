@@ -17,6 +17,8 @@ import {
   type StreamRow,
   Subscription,
 } from '../protocol/stream';
+import type { SignalEvent } from '../protocol/webhooks';
+import { deliverSignals } from '../workers/signals/deliver';
 import { channelSync } from '../workers/stubs';
 import { AdmissionStore, admit, type Refusal, revoked } from './stream-hub/admission';
 import {
@@ -25,6 +27,7 @@ import {
   readChannelRows,
   syncAck,
 } from './stream-hub/channel-rows';
+import { ChannelSignals, publishChannelSignals, retryDelayMs } from './stream-hub/channel-signals';
 import type { ConnState } from './stream-hub/connection-state';
 import migrations from './stream-hub/migrations/migrations.js';
 import { type Change, PendingChanges } from './stream-hub/pending';
@@ -40,6 +43,8 @@ import { isNarrow, matchesSku, project, sameView } from './stream-hub/view';
 export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
 
 const DEFAULT_WINDOW = 1000;
+/** A channel-signal publish in flight is retried this long after it started if the hub dies. */
+const SIGNAL_LEASE_MS = 15_000;
 const PAGE_ROWS = 100;
 /**
  * After a fan-out of n messages the next waits n × this (at most MAX_FAN_OUT_GAP_MS): a hub with
@@ -72,6 +77,11 @@ export class StreamHub extends Server<Env> {
   private nextFanOutAt = 0;
   /** Each connected channel's marketplace lag, as its ChannelSync last reported it. */
   private readonly syncLags = new SyncLags(this.ctx.storage.kv);
+  /** Channel-level out / back_in_stock, judged as rows are stored (docs/signals.md). */
+  private readonly signals = new ChannelSignals(this.ctx.storage.kv);
+  private signalFailures = 0;
+  /** Where channel signals go; tests swap it. */
+  signalSink = (events: SignalEvent[]) => deliverSignals(this.env, events);
   /** ChannelSync objects woken when their channel's listed quantities change. */
   private readonly pokes = new SyncPokes(sqlSyncRegistry(drizzle(this.ctx.storage)), (channel) =>
     channelSync(this.env, channel).poke(this.shard),
@@ -107,6 +117,8 @@ export class StreamHub extends Server<Env> {
     }
     const cursor = ++this.head;
     this.store.putRow(u, cursor, Date.now());
+    const rules = [...this.rules.values()].flatMap((v) => v.at(-1)?.rules ?? []);
+    if (this.signals.record(u, previous?.locations, rules) > 0) void this.armSignals(Date.now());
     this.pending.add(
       { sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations },
       previous,
@@ -114,6 +126,32 @@ export class StreamHub extends Server<Env> {
     // Fan out once the publishes already queued are stored: alone, a change goes out at once;
     // in a burst, each subscriber gets one message with the newest state of every SKU.
     this.scheduleFanOut();
+  }
+
+  /** Stores a channel's signal thresholds (pushed by the catalog on change). */
+  async setChannelThresholds(channel: string, thresholds: unknown): Promise<void> {
+    this.signals.setThresholds(channel, thresholds);
+  }
+
+  /** Publishes the channel signals' outbox; a failure retries with backoff, a crash by the lease. */
+  override async onAlarm(): Promise<void> {
+    await this.armSignals(Date.now() + SIGNAL_LEASE_MS, true);
+    const result = await publishChannelSignals(this.signals, this.signalSink);
+    if (typeof result === 'object') {
+      this.signalFailures++;
+      console.warn(`StreamHub ${this.shard}: channel signals not published`, result.error);
+      await this.armSignals(Date.now() + retryDelayMs(this.signalFailures), true);
+      return;
+    }
+    this.signalFailures = 0;
+    if (result === 'more') await this.armSignals(Date.now(), true);
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Sets the alarm to `at` unless one is due sooner (`force`: to `at` regardless). */
+  private async armSignals(at: number, force = false): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (force || current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   private scheduleFanOut(): void {
