@@ -6,6 +6,8 @@ import type {
   Delivery,
   DeliveryPage,
   SignalEvent,
+  SignalPage,
+  SignalQuery,
   WebhookCreate,
   WebhookCreated,
   WebhookPatch,
@@ -17,6 +19,7 @@ import { nextAttemptAt, shouldDisable } from './signals/retry-schedule';
 import { deliveryBody, messageId, wants } from './webhooks/match';
 import migrations from './webhooks/migrations/migrations.js';
 import * as schema from './webhooks/schema';
+import { SignalLog } from './webhooks/signal-log';
 import {
   type DeliveryRow,
   deliveryView,
@@ -65,6 +68,8 @@ const randomId = (prefix: string) =>
  */
 export class Webhooks extends DurableObject<Env> {
   private readonly store: WebhookStore;
+  /** Recent signals for GET /v1/signals. */
+  private readonly log: SignalLog;
   /** Tests replace how a delivery is sent. */
   readonly seam: { send?: Send } = {};
 
@@ -72,6 +77,7 @@ export class Webhooks extends DurableObject<Env> {
     super(ctx, env);
     const db = drizzle(ctx.storage, { schema });
     this.store = new WebhookStore(db);
+    this.log = new SignalLog(db);
     ctx.blockConcurrencyWhile(async () => {
       migrate(db, migrations);
     });
@@ -172,6 +178,7 @@ export class Webhooks extends DurableObject<Env> {
    */
   async publish(events: SignalEvent[]): Promise<number> {
     const now = Date.now();
+    this.log.record(events, now);
     const subscriptions = this.store.subscriptions().filter((s) => s.enabled);
     let added = 0;
     for (const event of events) {
@@ -198,6 +205,11 @@ export class Webhooks extends DurableObject<Env> {
     }
     if (added > 0) await this.armAt(now);
     return added;
+  }
+
+  /** Recent signals, newest first (GET /v1/signals). */
+  async signals(q: SignalQuery): Promise<SignalPage> {
+    return this.log.recent(q);
   }
 
   async deliveries(

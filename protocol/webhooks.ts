@@ -127,3 +127,24 @@ export const DeliveryPage = z.object({
   nextCursor: z.string().nullable(),
 });
 export type DeliveryPage = z.infer<typeof DeliveryPage>;
+
+export const SignalQuery = z.object({
+  type: SignalType.optional(),
+  sku: SkuCode.optional(),
+  location: LocationCode.optional(),
+  channel: ChannelCode.optional(),
+  /** The `nextCursor` of a previous page, for older signals. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}$/, 'cursor: pass back the nextCursor of a previous page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type SignalQuery = z.infer<typeof SignalQuery>;
+
+export const SignalPage = z.object({
+  /** Newest first. */
+  items: z.array(SignalEvent),
+  nextCursor: z.string().nullable(),
+});
+export type SignalPage = z.infer<typeof SignalPage>;

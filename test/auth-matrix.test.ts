@@ -117,6 +117,7 @@ const MATRIX: Row[] = [
   ['PATCH',  '/v1/locations/{a}',                            { name: 'Manchester DC' },                              200, 403, 403, 403, 403],
   ['PUT',    '/v1/locations/{a}/replenishment',              { leadTimeDays: 5, leadTimeSpreadDays: 1, reviewPeriodDays: 1, serviceLevel: 0.9 }, 200, 403, 403, 403, 403],
   ['PUT',    '/v1/transfer-lanes/{a}/{b}',                   { leadTimeDays: 1, costPerUnit: 0.5 },                  200, 403, 403, 403, 403],
+  ['GET',    '/v1/signals?type=out',                         _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/skus/{sku}/thresholds',                    _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/locations/{a}/thresholds',                 _,                                                      200, 200, 200, 200, 200],
   ['GET',    '/v1/channels/{channel}/thresholds',            _,                                                      200, 200, 200, 200, 200],

@@ -44,3 +44,20 @@ export const deliveries = sqliteTable(
     index('deliveries_by_subscription').on(t.subscription, t.createdAt),
   ],
 );
+
+/** Every signal published, newest last, kept a week: what GET /v1/signals reads. */
+export const signals = sqliteTable(
+  'signals',
+  {
+    n: integer('n').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    type: text('type').notNull(),
+    sku: text('sku'),
+    location: text('location'),
+    channel: text('channel'),
+    /** JSON of the SignalEvent. */
+    event: text('event').notNull(),
+    recordedAt: integer('recorded_at').notNull(),
+  },
+  (t) => [index('signals_age').on(t.recordedAt), index('signals_sku').on(t.sku, t.n)],
+);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Webhooks } from '../../objects/Webhooks';
 import type { AdsActionPage, AdsStatus } from '../../protocol/ads';
 import { shardOf } from '../../protocol/shard';
-import type { WebhookCreated } from '../../protocol/webhooks';
+import type { SignalEvent, SignalPage, WebhookCreated } from '../../protocol/webhooks';
 import { adsSync, streamHub, webhooks } from '../../workers/stubs';
 import { makeChannel, makeSites, makeSku, reserve } from '../checkout/support';
 import { crash, drainAlarms, flag, stubOf } from '../ledger/alarms';
@@ -181,6 +181,25 @@ describe('stock signals per SKU and location', () => {
       status: 'ENABLED',
       changes: 2,
     });
+    // The same signals, newest first, through GET /v1/signals: filters and cursor paging.
+    const where = (e: SignalEvent) => [e.type, e.location ?? e.channel];
+    const first = await api<SignalPage>(`/v1/signals?sku=${code}&limit=3`);
+    expect(first.body.items.map(where)).toEqual([
+      ['back_in_stock', channel],
+      ['back_in_stock', sites.MAN],
+      ['out', channel],
+    ]);
+    const rest = await api<SignalPage>(
+      `/v1/signals?sku=${code}&limit=3&cursor=${first.body.nextCursor}`,
+    );
+    expect([rest.body.items.map(where), rest.body.nextCursor]).toEqual([
+      [['out', sites.MAN]],
+      null,
+    ]);
+    const outs = await api<SignalPage>(`/v1/signals?type=out&sku=${code}&location=${sites.MAN}`);
+    expect(outs.body.items.map((e) => e.id)).toEqual([`${code}:${sites.MAN}:out:2`]);
+    const bad = await api<{ error: { code: string } }>('/v1/signals?type=sold_out');
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
     const log = (await api<AdsActionPage>(`/v1/ads/${name}/actions`)).body.items;
     expect(log.map((a) => [a.action, a.status, a.reason.rule])).toEqual([
       ['resume', 'applied', 'listed 3 ≥ 1'],
