@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationStock } from '../../protocol/stock.ts';
 import { movementsBetween, unitsCommitted } from '../../web/src/model/movements.ts';
+import { demandPerDayIn } from '../../web/src/model/row-demand.ts';
 import { newMemory, recordSale, SalesClock, unitsPerDay } from '../../web/src/model/sales-rate.ts';
 import { sellableIn } from '../../web/src/model/scope.ts';
 import { formatCover, gradeStock, LOW_DAYS, OVER_DAYS } from '../../web/src/model/status.ts';
@@ -161,5 +162,34 @@ describe('the wall layout', () => {
     expect(moveFocus('End', 0, 45, l, 2)).toBe(44);
     expect(moveFocus('Home', 30, 45, l, 2)).toBe(0);
     expect(moveFocus('a', 3, 45, l, 2)).toBeUndefined();
+  });
+});
+
+describe('colouring by the demand the rows carry', () => {
+  const demand = (ratePerDay: number) => ({
+    ratePerDay,
+    sigmaPerDay: 1,
+    coverDays: null,
+    stockoutAt: null,
+  });
+  const rows = [
+    at('MAN', { available: 30, demand: demand(2) }),
+    at('LON', { available: 10, demand: demand(3) }),
+    at('RTM', { available: 50 }),
+    at('OSL', { available: 50, demand: demand(0) }),
+  ];
+
+  it('sums the rate of the locations in scope, and is null where none carries a rate yet', () => {
+    expect(demandPerDayIn({ kind: 'all' }, rows)).toBe(5);
+    expect(demandPerDayIn({ kind: 'location', location: 'LON' }, rows)).toBe(3);
+    expect(demandPerDayIn({ kind: 'location', location: 'RTM' }, rows)).toBeNull();
+    expect(demandPerDayIn({ kind: 'location', location: 'OSL' }, rows)).toBeNull();
+    // 30 ÷ 2 = 15 days at MAN: healthy; 10 ÷ 3 = 3.3 days at LON: low.
+    expect(gradeStock(30, demandPerDayIn({ kind: 'location', location: 'MAN' }, rows) ?? 0)).toBe(
+      'healthy',
+    );
+    expect(gradeStock(10, demandPerDayIn({ kind: 'location', location: 'LON' }, rows) ?? 0)).toBe(
+      'low',
+    );
   });
 });

@@ -3,6 +3,7 @@ import { StockmeshError } from '../../client';
 import { ChannelList, LocationList, SkuPage } from '../../protocol/catalog';
 import { SkuSyncDetail, SyncStatus } from '../../protocol/connections';
 import { ErrorEnvelope } from '../../protocol/errors';
+import { SignalPage } from '../../protocol/webhooks';
 
 // Catalog reads the typed client does not have yet (it covers stock and the stream): SKUs,
 // locations and channels, and each channel's sync to its marketplace (docs/connectors.md),
@@ -49,6 +50,8 @@ export const catalogApi = (baseUrl: string, apiKey: string) => {
     },
     locations: async () => (await get(LocationList, '/v1/locations')).items,
     channels: async () => (await get(ChannelList, '/v1/channels')).items,
+    /** The newest stock signals (docs/signals.md), newest first. */
+    signals: async () => (await get(SignalPage, '/v1/signals?limit=50')).items,
     /** The channel's sync status; null when it has no connection. */
     syncStatus: (channel: string) =>
       notConnectedAsNull(get(SyncStatus, `/v1/channels/${encodeURIComponent(channel)}/sync`)),

@@ -3,6 +3,7 @@ import { catalogApi } from './api';
 import { forget, isKeyShaped, remember, storedKey } from './auth';
 import { byId, fmt } from './dom';
 import { followStream, type LinkState } from './live/connection';
+import { pollSignals } from './live/signal-poll';
 import { exposeForTests } from './live/test-hook';
 import { ALL, type Scope } from './model/scope';
 import { formatCover, LOW_DAYS, OVER_DAYS, STATUS_LABEL, STATUSES } from './model/status';
@@ -222,6 +223,8 @@ const start = async (key: string) => {
       setInterval(counters, COUNTERS_MS);
       setInterval(() => store.regradeAll(), REGRADE_MS);
       lagPanel.start();
+      // Stock signals (low, out, back in stock…) join the movements in the live feed.
+      pollSignals(api.signals, (e) => feed.addSignal(e));
       recommendations.start();
       // Channel rules change rarely; the listed quantities follow them within a minute.
       setInterval(() => {

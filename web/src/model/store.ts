@@ -2,6 +2,7 @@ import type { Sku } from '../../../protocol/catalog';
 import type { LocationStock } from '../../../protocol/stock';
 import type { StreamRow } from '../../../protocol/stream';
 import { type Movement, movementsBetween, unitsCommitted } from './movements';
+import { demandPerDayIn } from './row-demand';
 import { newMemory, recordSale, SalesClock, type SalesMemory, unitsPerDay } from './sales-rate';
 import { ALL, inScope, type Scope, sellableIn, unitsIn } from './scope';
 import { gradeStock, type Status } from './status';
@@ -208,7 +209,7 @@ export class WallStore {
     // Every SKU of the catalog is on the wall; a location or channel shows those it stocks.
     const member = this.scope.kind === 'all' || inScope(this.scope, entry.locations);
     const sellable = sellableIn(this.scope, entry.locations);
-    const perDay = unitsPerDay(entry.sales, now);
+    const perDay = demandPerDayIn(this.scope, entry.locations) ?? unitsPerDay(entry.sales, now);
     const status = gradeStock(sellable, perDay);
     const { onHand, reserved } = unitsIn(this.scope, entry.locations);
     if (

@@ -1,5 +1,29 @@
+import type { SignalEvent } from '../../../protocol/webhooks';
 import { clock, h, signed } from '../dom';
 import type { Movement } from '../model/movements';
+
+/** A feed line: a movement, or a stock signal (docs/signals.md). */
+type Item = { movement: Movement } | { signal: SignalEvent };
+
+const SIGNAL_LABEL: Record<string, string> = {
+  low: 'LOW',
+  out: 'OUT',
+  back_in_stock: 'BACK',
+  oversold: 'OVERSOLD',
+  channel_degraded: 'DEGRADED',
+  webhook_disabled: 'WEBHOOK OFF',
+};
+
+/** The numbers behind a signal, as a person reads them. */
+const signalText = (e: SignalEvent): string => {
+  const d = e.data;
+  const parts: string[] = [];
+  if (typeof d.listed === 'number') parts.push(`listed ${d.listed}`);
+  if (typeof d.available === 'number') parts.push(`available ${d.available}`);
+  if (typeof d.coverDays === 'number') parts.push(`cover ${d.coverDays} d`);
+  if (typeof d.rule === 'string') parts.push(d.rule);
+  return parts.join(' · ');
+};
 
 const KEPT = 200;
 const SHOWN = 40;
@@ -19,7 +43,7 @@ const LABEL: Record<string, string> = {
  * at most four times a second, so a burst of hundreds a second costs a few DOM updates.
  */
 export class FeedPanel {
-  private readonly items: Movement[] = [];
+  private readonly items: Item[] = [];
   private timer = 0;
   private paused = false;
 
@@ -40,7 +64,16 @@ export class FeedPanel {
   }
 
   add(m: Movement): void {
-    this.items.push(m);
+    this.push({ movement: m });
+  }
+
+  /** A stock signal, highlighted among the movements. */
+  addSignal(e: SignalEvent): void {
+    this.push({ signal: e });
+  }
+
+  private push(item: Item): void {
+    this.items.push(item);
     if (this.items.length > KEPT) this.items.splice(0, this.items.length - KEPT);
     this.schedule();
   }
@@ -56,8 +89,29 @@ export class FeedPanel {
   private render(): void {
     const newest = this.items.slice(-SHOWN).reverse();
     this.list.replaceChildren(
-      ...newest.map((m) =>
-        h(
+      ...newest.map((item) => {
+        if ('signal' in item) {
+          const e = item.signal;
+          return h(
+            'li',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                'data-sku': e.sku ?? '',
+                class: `feed-item signal signal-${e.type}`,
+              },
+              h('time', { datetime: e.at }, clock(e.at)),
+              h('span', { class: 'sku' }, e.sku ?? ''),
+              h('span', { class: 'loc' }, e.location ?? e.channel ?? ''),
+              h('span', { class: 'kind' }, SIGNAL_LABEL[e.type] ?? e.type),
+              h('span', { class: 'deltas' }, signalText(e)),
+            ),
+          );
+        }
+        const m = item.movement;
+        return h(
           'li',
           {},
           h(
@@ -76,8 +130,8 @@ export class FeedPanel {
                 .join(', '),
             ),
           ),
-        ),
-      ),
+        );
+      }),
     );
   }
 }
