@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unstable_startWorker } from 'wrangler';
 import { buildWeb } from '../web/build.ts';
+import { adsListingUrl, connectDemoAds } from './demo-ads.ts';
 import {
   DEMO_CHANNELS,
   DEMO_LOCATIONS,
@@ -290,6 +291,7 @@ const main = async () => {
       ) => call(key, method, route, body, headers);
       const codes = skus.map((s) => s.code);
       await connectDemoChannels({ call: bound, simulators, skus: codes, log });
+      await connectDemoAds({ call: bound, skus: codes, log });
       void reportFirstSyncs({ call: bound, simulators, log }).catch((error: unknown) =>
         log(`first sync report failed: ${error instanceof Error ? error.message : String(error)}`),
       );
@@ -305,6 +307,7 @@ const main = async () => {
     for (const c of DEMO_CONNECTIONS) {
       log(`${c.channel} on the simulated ${c.marketplace}: ${listingUrl(simulators, c)}`);
     }
+    log(`ads paused and resumed by stock signals: ${adsListingUrl(simulators)}`);
   }
   startWall(key);
 };
