@@ -12,6 +12,7 @@ export default defineConfig({
       'protocol/**/*.test.ts',
       'client/**/*.test.ts',
       'bench/policy/**/*.test.ts',
+      'bench/suite/**/*.test.ts',
     ],
     exclude: [...configDefaults.exclude],
     environment: 'node',

@@ -9,6 +9,7 @@ import { writeResults } from '../lib/results.ts';
 import { registry } from './registry.ts';
 import { type Row, renderFigures, renderMarkdown } from './report.ts';
 import { startTarget } from './target.ts';
+import { judge, renderTargets } from './targets.ts';
 import type { Outcome, Scenario, Size, Target } from './types.ts';
 
 const { values: args, positionals } = parseArgs({
@@ -155,6 +156,10 @@ const main = async () => {
   );
   const after = machineInfo().loadAverage;
   console.log(`\n${renderFigures(rows)}\n`);
+  const targets = judge(rows);
+  if (size !== 'smoke' && targets.some((t) => t.status !== 'not measured')) {
+    console.log(`Issue 15's targets, on this run's medians:\n${renderTargets(targets)}\n`);
+  }
   console.log(
     `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; node ${machine.node}, wrangler ${machine.wrangler}, workerd ${machine.workerd}; ` +
       `load average ${machine.loadAverage.join(' ')} before, ${after.join(' ')} after; ${since(started).toFixed(0)} s in all`,
@@ -176,6 +181,7 @@ const main = async () => {
     machine: { ...machine, loadAverageAfter: after },
     wallSeconds: since(started),
     rows,
+    targets,
   });
   console.log(`Results: ${summary}`);
   if (args.markdown !== undefined) await writeFile(args.markdown, `${renderMarkdown(rows)}\n`);
