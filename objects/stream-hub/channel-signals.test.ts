@@ -65,6 +65,17 @@ describe('channel signals', () => {
 
   it('raises nothing on a first row, even at 0, and gives each signal a stable id', () => {
     expect(run([0, 0])).toEqual([]);
+    // A SKU created with no stock anywhere (its first row has no locations) then received.
+    const first = judgeChannels({
+      sku: 'TEE',
+      seq: 1,
+      at: '2026-12-02T01:00:00.000Z',
+      locations: at(5),
+      previous: [],
+      channels: [{ rules, backInStock: 1 }],
+      isMarkedOut: () => false,
+    });
+    expect(first).toEqual({ events: [], marks: [] });
     const v = judgeChannels({
       sku: 'TEE',
       seq: 9,

@@ -17,8 +17,8 @@ export type ChannelVerdict = { events: SignalEvent[]; marks: [string, boolean][]
 
 /**
  * Judges one SKU's new row against its previous on each channel. A channel is out while a mark
- * says so; without a mark, the previous row's listed quantity says where it stood (a first row
- * raises nothing). Out at 0; back only at `backInStock` listed units (hysteresis).
+ * says so; without a mark, the previous row's listed quantity says where it stood (a first row,
+ * or one without any of the channel's locations, raises nothing). Out at 0; back only at `backInStock` listed units (hysteresis).
  */
 export const judgeChannels = (input: {
   sku: string;
@@ -35,7 +35,9 @@ export const judgeChannels = (input: {
     const channel = rules.code;
     const listed = listedQuantity(rules, input.locations).quantity;
     const marked = input.isMarkedOut(channel);
-    if (!marked && input.previous === undefined) {
+    // A channel whose locations never held the SKU takes its first quantity silently.
+    const seen = input.previous?.some((l) => rules.locations.includes(l.location)) ?? false;
+    if (!marked && !seen) {
       if (listed === 0) marks.push([channel, true]);
       continue;
     }
