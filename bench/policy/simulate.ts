@@ -9,6 +9,7 @@ import {
   replenishment,
   type Site,
   transfers,
+  withNetworkShare,
 } from '../../objects/recommendations/policy.ts';
 import {
   advance,
@@ -102,6 +103,11 @@ export type Settings = {
   staticOrderDays: number;
   /** Stockmesh: a location's rate is at least its share of the SKU's rate over all locations. */
   topDown: boolean;
+  /**
+   * Stockmesh: review every SKU when the replay starts, as well as after each sale and at each
+   * midnight, as the live Cron Trigger would (without it the first review waited for a sale).
+   */
+  reviewAtStart: boolean;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -111,6 +117,7 @@ export const DEFAULT_SETTINGS: Settings = {
   transferDays: { sameRegion: 0.5, otherRegion: 1.5 },
   staticOrderDays: 7,
   topDown: true,
+  reviewAtStart: true,
 };
 
 export type PolicyName = 'static' | 'stockmesh';
@@ -174,6 +181,8 @@ export const simulate = (
   sales: readonly Sale[],
   warehouses: readonly Warehouse[],
   settings: Settings = DEFAULT_SETTINGS,
+  /** Told of every line not served in full (for breakdowns of where units were lost). */
+  onLost?: (sale: Sale, lost: number) => void,
 ): Result => {
   const first = sales[0]?.at ?? 0;
   const origin = Math.floor(first / DAY_MS) * DAY_MS;
@@ -196,14 +205,12 @@ export const simulate = (
   const replayed = sales.filter((s) => s.at >= start);
   const pastUnits = new Map<string, number>();
   const demand = new Map<string, DemandState>();
-  const skuDemand = new Map<string, DemandState>();
   const locationUnits = new Map<string, number>();
   const skus = new Set<string>();
   for (const s of history) {
     const k = pairKey(s.sku, s.location);
     pastUnits.set(k, (pastUnits.get(k) ?? 0) + s.quantity);
     demand.set(k, record(demand.get(k) ?? newDemand(origin), s.quantity, s.at));
-    skuDemand.set(s.sku, record(skuDemand.get(s.sku) ?? newDemand(origin), s.quantity, s.at));
     locationUnits.set(s.location, (locationUnits.get(s.location) ?? 0) + s.quantity);
     skus.add(s.sku);
   }
@@ -288,22 +295,25 @@ export const simulate = (
     const v = demandView(advance(s, now), 0, now);
     return { ratePerDay: v.ratePerDay, sigmaPerDay: v.sigmaPerDay };
   };
-  const demandOf = (sku: string, location: string, now: number) => {
-    const local = viewOf(demand.get(pairKey(sku, location)), now);
-    if (!settings.topDown || historyUnits === 0) return local;
-    const share = (locationUnits.get(location) ?? 0) / historyUnits;
-    const all = viewOf(skuDemand.get(sku), now);
-    const top = { ratePerDay: all.ratePerDay * share, sigmaPerDay: all.sigmaPerDay * share };
-    return top.ratePerDay > local.ratePerDay ? top : local;
-  };
+  // The live recommendations' prior (withNetworkShare): each warehouse's share of the history.
+  const shareOf = (location: string) =>
+    !settings.topDown || historyUnits === 0
+      ? null
+      : (locationUnits.get(location) ?? 0) / historyUnits;
+  const demandsOf = (sku: string, now: number) =>
+    withNetworkShare(
+      new Map(warehouses.map((w) => [w.code, viewOf(demand.get(pairKey(sku, w.code)), now)])),
+      shareOf,
+    );
 
   // Stockmesh: transfers first (they arrive sooner), then supplier orders for what is left.
   const review = (sku: string, now: number) => {
+    const demands = demandsOf(sku, now);
     const sites: Site[] = warehouses.map((w) => {
       const k = pairKey(sku, w.code);
       return {
         location: w.code,
-        demand: demandOf(sku, w.code, now),
+        demand: demands.get(w.code) ?? { ratePerDay: 0, sigmaPerDay: 0 },
         policy: settings.policy,
         position: { available: onHand.get(k) ?? 0, incoming: incoming.get(k) ?? 0 },
       };
@@ -339,6 +349,7 @@ export const simulate = (
     }
   };
 
+  if (policy === 'stockmesh' && settings.reviewAtStart) reviewAll(start);
   for (const sale of replayed) {
     while (policy === 'stockmesh' && nextMidnight <= sale.at) {
       arriveUntil(nextMidnight);
@@ -352,6 +363,7 @@ export const simulate = (
     r.unitsDemanded += sale.quantity;
     r.unitsServed += served;
     r.unitsLost += sale.quantity - served;
+    if (served < sale.quantity) onLost?.(sale, sale.quantity - served);
     if (!pastUnits.has(k)) r.unitsLostWithoutHistory += sale.quantity - served;
     if (served > 0) setOnHand(k, have - served, sale.at);
     if (policy === 'static') {
@@ -361,10 +373,6 @@ export const simulate = (
     } else {
       // Demand is what was asked for, served or not: a lost sale is still a sale wanted.
       demand.set(k, record(demand.get(k) ?? newDemand(origin), sale.quantity, sale.at));
-      skuDemand.set(
-        sale.sku,
-        record(skuDemand.get(sale.sku) ?? newDemand(origin), sale.quantity, sale.at),
-      );
       review(sale.sku, sale.at);
     }
   }

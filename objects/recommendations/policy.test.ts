@@ -4,10 +4,12 @@ import {
   DEFAULT_LOCATION_POLICY,
   type LocationPolicy,
   levelsFor,
+  networkDemand,
   normalQuantile,
   replenishment,
   type Site,
   transfers,
+  withNetworkShare,
 } from './policy';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
@@ -141,5 +143,38 @@ describe('autoBuffer', () => {
     const d = { ratePerDay: 100, sigmaPerDay: 20 };
     expect(autoBuffer(d, 600, bounds)).toBeGreaterThan(autoBuffer(d, 5, bounds));
     expect(DEFAULT_LOCATION_POLICY.serviceLevel).toBe(0.95);
+  });
+});
+
+describe('withNetworkShare', () => {
+  it('adds rates and variances over the locations', () => {
+    expect(
+      networkDemand([
+        { ratePerDay: 6, sigmaPerDay: 3 },
+        { ratePerDay: 2, sigmaPerDay: 4 },
+      ]),
+    ).toEqual({ ratePerDay: 8, sigmaPerDay: 5 });
+    expect(networkDemand([])).toEqual({ ratePerDay: 0, sigmaPerDay: 0 });
+  });
+
+  it("gives a location that has not sold the SKU its share of the network's demand, never less than its own", () => {
+    const local = new Map([
+      ['MAN', { ratePerDay: 6, sigmaPerDay: 3 }],
+      ['LON', { ratePerDay: 0, sigmaPerDay: 0 }],
+      ['RTM', { ratePerDay: 2, sigmaPerDay: 4 }],
+    ]);
+    // Network 8/day ± 5. LON takes 40% of all demand: 3.2 ± 2. MAN's own 6 beats 40% (3.2);
+    // RTM's own 2 beats 10% (0.8).
+    const shares: Record<string, number> = { MAN: 0.4, LON: 0.4, RTM: 0.1 };
+    const out = withNetworkShare(local, (l) => shares[l] ?? null);
+    expect(Object.fromEntries(out)).toEqual({
+      MAN: { ratePerDay: 6, sigmaPerDay: 3 },
+      LON: { ratePerDay: 3.2, sigmaPerDay: 2 },
+      RTM: { ratePerDay: 2, sigmaPerDay: 4 },
+    });
+    // No share known, or a SKU that sells nowhere: every location keeps its own estimate.
+    expect(withNetworkShare(local, () => null)).toEqual(local);
+    const none = new Map([['LON', { ratePerDay: 0, sigmaPerDay: 0 }]]);
+    expect(withNetworkShare(none, () => 1)).toEqual(none);
   });
 });

@@ -76,6 +76,32 @@ export const normalQuantile = (p: number): number => {
   return (poly(A, r) * q) / (poly(B, r) * r + 1);
 };
 
+/** A SKU's demand over several locations: rates add, spreads add in variance (independent). */
+export const networkDemand = (ds: readonly Demand[]): Demand => ({
+  ratePerDay: ds.reduce((a, d) => a + Math.max(0, d.ratePerDay), 0),
+  sigmaPerDay: Math.sqrt(ds.reduce((a, d) => a + Math.max(0, d.sigmaPerDay) ** 2, 0)),
+});
+
+/**
+ * Each location's demand, never less than its share of the SKU's demand over all of them: a prior
+ * for a location that has sold little or none of the SKU yet, where its own estimate says 0. The
+ * share is the location's part of all recent demand, every SKU together (null: no prior).
+ */
+export const withNetworkShare = (
+  local: ReadonlyMap<string, Demand>,
+  share: (location: string) => number | null,
+): Map<string, Demand> => {
+  const network = networkDemand([...local.values()]);
+  const out = new Map<string, Demand>();
+  for (const [location, d] of local) {
+    const s = share(location);
+    const f = s === null ? 0 : Math.min(1, Math.max(0, s));
+    const prior = { ratePerDay: network.ratePerDay * f, sigmaPerDay: network.sigmaPerDay * f };
+    out.set(location, prior.ratePerDay > d.ratePerDay ? prior : d);
+  }
+  return out;
+};
+
 export type Levels = { safetyStock: number; reorderPoint: number; orderUpTo: number };
 
 /** Safety stock, reorder point and order-up-to level, in (fractional) units. */

@@ -94,4 +94,16 @@ describe('recommend', () => {
       await recommendationId({ kind: 'transfer', sku: 'TEE', location: 'B', from: 'A' }),
     ).not.toBe(a);
   });
+
+  it("orders for a location with no estimate yet from its share of the SKU's demand", () => {
+    // A sells 10/day and has plenty; B has never sold it but takes half of all demand: 5/day,
+    // reorder point 20, order up to 25. A keeps its own 50 of 60 and moves 10; B orders the 15 left.
+    const withShare = { ...settings, share: (l: string) => (l === 'B' ? 0.5 : 0.1) };
+    const out = recommend(view([loc('A', 60, 10), loc('B', 0, 0)]), withShare, NOW);
+    expect(out.map((r) => [r.kind, r.from, r.location, r.quantity])).toEqual([
+      ['transfer', 'A', 'B', 10],
+      ['replenish', null, 'B', 15],
+    ]);
+    expect(recommend(view([loc('A', 60, 10), loc('B', 0, 0)]), settings, NOW)).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import {
   replenishment,
   type Site,
   transfers,
+  withNetworkShare,
 } from '../../objects/recommendations/policy';
 import type { StockView } from '../../protocol/stock';
 
@@ -41,6 +42,8 @@ export type Computed = {
 export type Settings = {
   policy: (location: string) => LocationPolicy;
   lane: (from: string, to: string) => Lane | null;
+  /** A location's share of all recent demand, for the prior of withNetworkShare; null: none. */
+  share?: (location: string) => number | null;
 };
 
 /**
@@ -48,9 +51,13 @@ export type Settings = {
  * and a source gives only units above what it keeps, so it never needs an order for them.
  */
 export const recommend = (view: StockView, settings: Settings, now: number): Computed[] => {
+  const demands = withNetworkShare(
+    new Map(view.locations.map((l) => [l.location, demandAt(view, l.location)])),
+    settings.share ?? (() => null),
+  );
   const sites: Site[] = view.locations.map((l) => ({
     location: l.location,
-    demand: demandAt(view, l.location),
+    demand: demands.get(l.location) ?? NO_DEMAND,
     policy: settings.policy(l.location),
     position: { available: l.available, incoming: l.incoming },
   }));

@@ -13,6 +13,7 @@ import { getLocations } from '../catalog/cache';
 import { defaultLane } from '../routes/replenishment-settings';
 import { skuStock } from '../stubs';
 import { recommend, recommendationId, type Settings } from './assemble';
+import { demandShares } from './demand-share';
 import { merge, type Write } from './merge';
 
 type Row = typeof recommendations.$inferSelect;
@@ -43,14 +44,16 @@ export const toRecommendation = (row: Row): Recommendation => ({
 /** Every location's settings and every lane, read once per recompute (two small queries). */
 export const readSettings = async (env: Env): Promise<Settings> => {
   const db = catalogDb(env);
-  const [policies, lanes, locations] = await Promise.all([
+  const [policies, lanes, locations, shares] = await Promise.all([
     db.select().from(locationPolicies),
     db.select().from(transferLanes),
     getLocations(env),
+    demandShares(env),
   ]);
   const byLocation = new Map<string, LocationPolicy>(policies.map((p) => [p.location, p]));
   const byLane = new Map(lanes.map((l) => [`${l.fromLocation}\n${l.toLocation}`, l]));
   return {
+    share: (location) => shares.get(location) ?? null,
     policy: (location) => byLocation.get(location) ?? DEFAULT_LOCATION_POLICY,
     lane: (from, to) => {
       if (from === to) return null;
