@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type Sale, type Settings, salesOf, simulate } from './simulate';
+import {
+  DEFAULT_SETTINGS,
+  lossFloor,
+  type Sale,
+  type Settings,
+  salesOf,
+  simulate,
+} from './simulate';
 
 const HOUR = 3600 * 1000;
 const DAY0 = Date.UTC(2010, 11, 1);
@@ -68,5 +75,20 @@ describe('simulate', () => {
       r.unitsOpening + r.unitsArrived - r.unitsServed - r.unitsInTransitAtEnd,
     );
     expect(r.supplierOrders).toBeGreaterThan(0);
+  });
+
+  it('the lower bound counts what is asked for before an order could arrive, beyond all opening stock', () => {
+    // Opening 4 (A's day of history). Lead time 2 days from the start (day 1): 6 + 2 asked before
+    // day 3, 4 of them beyond the opening stock. An unseen SKU T first sells on day 2: its 3 and
+    // its 1 the next morning fall within 2 days of its first sale, with no stock at all.
+    const more: Sale[] = [
+      ...sales,
+      { at: at(2, 9), location: 'B', sku: 'T', quantity: 3 },
+      { at: at(3, 8), location: 'A', sku: 'T', quantity: 1 },
+    ].sort((a, b) => a.at - b.at);
+    expect(lossFloor(more, settings)).toBe(4 + 4);
+    expect(lossFloor(more, settings)).toBeLessThanOrEqual(
+      simulate('stockmesh', more, warehouses, settings).unitsLost,
+    );
   });
 });

@@ -384,3 +384,42 @@ export const simulate = (
   r.unitsInTransitAtEnd = r.unitsTransferred - transferredArrived;
   return r;
 };
+
+/**
+ * Units no policy can serve without seeing demand to come: per SKU, what is asked for before the
+ * first supplier order could arrive (the replay's start + lead time; for a SKU with no opening
+ * stock, its first sale + lead time) beyond all its opening stock at every warehouse together, as
+ * if transfers were perfect and instant. A lower bound for the policies' units lost.
+ */
+export const lossFloor = (
+  sales: readonly Sale[],
+  settings: Settings = DEFAULT_SETTINGS,
+): number => {
+  const first = sales[0]?.at ?? 0;
+  const start = Math.floor(first / DAY_MS) * DAY_MS + settings.historyDays * DAY_MS;
+  const lead = settings.policy.leadTimeDays * DAY_MS;
+  const past = new Map<string, number>();
+  for (const s of sales) {
+    if (s.at >= start) break;
+    const k = pairKey(s.sku, s.location);
+    past.set(k, (past.get(k) ?? 0) + s.quantity);
+  }
+  const opening = new Map<string, number>();
+  for (const [k, units] of past) {
+    const sku = k.slice(0, k.indexOf('\u0000'));
+    const stock = Math.ceil((units / settings.historyDays) * settings.openingDays);
+    opening.set(sku, (opening.get(sku) ?? 0) + stock);
+  }
+  const early = new Map<string, number>();
+  const seen = new Map<string, number>();
+  for (const s of sales) {
+    if (s.at < start) continue;
+    if (!seen.has(s.sku)) seen.set(s.sku, (opening.get(s.sku) ?? 0) > 0 ? start : s.at);
+    if (s.at < (seen.get(s.sku) ?? start) + lead) {
+      early.set(s.sku, (early.get(s.sku) ?? 0) + s.quantity);
+    }
+  }
+  let floor = 0;
+  for (const [sku, units] of early) floor += Math.max(0, units - (opening.get(sku) ?? 0));
+  return floor;
+};

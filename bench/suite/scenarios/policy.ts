@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseCsv } from '../../../workers/catalog/csv.ts';
 import {
   DEFAULT_SETTINGS,
+  lossFloor,
   type Result,
   type Sale,
   type Settings,
@@ -89,6 +90,10 @@ export const policy: Scenario = {
         figure(`${v.label}: transfers`, 'transfers', [r.transfers]),
       );
     }
+    const floor = lossFloor(sales, DEFAULT_SETTINGS);
+    figures.push(
+      figure('lower bound on units lost (perfect pooling, no look-ahead)', 'units', [floor]),
+    );
     const [fixed, fixedMore, mesh, meshLean] = VARIANTS.map((v) => results.get(v));
     const checks = [...results].flatMap(([v, r]) => [
       check(
@@ -101,6 +106,11 @@ export const policy: Scenario = {
         r.unitsOnHandAtEnd ===
           r.unitsOpening + r.unitsArrived - r.unitsServed - r.unitsInTransitAtEnd,
         `${r.unitsOnHandAtEnd} on hand = ${r.unitsOpening} + ${r.unitsArrived} − ${r.unitsServed} − ${r.unitsInTransitAtEnd}`,
+      ),
+      check(
+        `${v.label}: loses no fewer units than the lower bound`,
+        r.unitsLost >= floor,
+        `${r.unitsLost} vs ${floor}`,
       ),
     ]);
     if (fixed && fixedMore && mesh && meshLean) {
