@@ -9,7 +9,6 @@ import {
   type Levels,
   LocationStock,
   type StockEvent,
-  StockEvent as StockEventSchema,
 } from '../../protocol/stock';
 import type { DemandState } from '../signals/demand';
 import type { HoldRecord, TransferRecord } from './decide';
@@ -19,8 +18,8 @@ export type Meta = { sku: string; policy: BackorderPolicy; seq: number };
 type Db = DrizzleSqliteDODatabase<typeof t>;
 
 const Deltas = z.array(LevelDelta);
-const LevelsAfter = z.array(LocationStock);
 const Totals = LocationStock.omit({ location: true });
+type Totals = z.infer<typeof Totals>;
 
 // The statements every mutation runs (a hold writes the hold, its levels, the meta row, the
 // event, often the idempotency record and a timer) are fixed SQL text on `ctx.storage.sql`:
@@ -52,7 +51,24 @@ const SQL = {
     'INSERT INTO timers (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at',
   deleteTimer: 'DELETE FROM timers WHERE name = ?',
   eventTimeAfter: 'SELECT at FROM events WHERE seq > ? ORDER BY seq LIMIT 1',
+  events:
+    'SELECT seq, type, at, actor, reason, ref, idempotency_key, hold_id, transfer_id, deltas, levels, totals FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
 } as const;
+
+type EventRow = {
+  seq: number;
+  type: StockEvent['type'];
+  at: number;
+  actor: string;
+  reason: string;
+  ref: string | null;
+  idempotency_key: string | null;
+  hold_id: string | null;
+  transfer_id: string | null;
+  deltas: string;
+  levels: string;
+  totals: string | null;
+};
 
 type HoldRow = {
   id: string;
@@ -207,25 +223,28 @@ export class StockStore {
     );
   }
 
-  /** Events with seq > after, oldest first. */
+  /** Events with seq > after, oldest first (the ledger flush reads up to a batch at a time). */
   events(sku: string, after: number, limit: number): StockEvent[] {
-    return this.db
-      .select()
-      .from(t.events)
-      .where(gt(t.events.seq, after))
-      .orderBy(asc(t.events.seq))
-      .limit(limit)
-      .all()
-      .map((row) =>
-        StockEventSchema.parse({
-          ...row,
-          sku,
-          at: new Date(row.at).toISOString(),
-          deltas: Deltas.parse(JSON.parse(row.deltas)),
-          levels: LevelsAfter.parse(JSON.parse(row.levels)),
-          totals: Totals.parse(JSON.parse(row.totals ?? 'null')),
-        }),
-      );
+    return this.sql
+      .exec<EventRow>(SQL.events, after, limit)
+      .toArray()
+      .map((row) => ({
+        sku,
+        seq: row.seq,
+        type: row.type,
+        at: new Date(row.at).toISOString(),
+        actor: row.actor,
+        reason: row.reason,
+        ref: row.ref,
+        idempotencyKey: row.idempotency_key,
+        holdId: row.hold_id,
+        transferId: row.transfer_id,
+        // Written only by appendEvent, from an event built by decide: read back without parsing
+        // again. Rows from before 0001 have no totals; they fail here as they always did.
+        deltas: JSON.parse(row.deltas) as LevelDelta[],
+        levels: JSON.parse(row.levels) as LocationStock[],
+        totals: row.totals === null ? Totals.parse(null) : (JSON.parse(row.totals) as Totals),
+      }));
   }
 
   /** The smallest seq still kept, or null when the log is empty. */
