@@ -39,6 +39,8 @@ import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 const PUSH = 'push';
 /** Dying mid-run leaves the push timer this far ahead, to redo it. */
 const LEASE_MS = 30_000;
+/** Where the connection's name is kept: an alarm after a restart may wake the object without it. */
+const NAME_KEY = 'stockmesh:ads-name';
 /** Once a day, signal ids older than SEEN_TTL_MS are forgotten. */
 const PRUNE = 'prune';
 const DAY_MS = 24 * 3_600_000;
@@ -73,6 +75,9 @@ export class AdsSync extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    const name = ctx.id.name;
+    if (name !== undefined && ctx.storage.kv.get(NAME_KEY) !== name)
+      ctx.storage.kv.put(NAME_KEY, name);
     this.store = new AdsStore(drizzle(ctx.storage, { schema }));
     this.pusher = new AdsPusher({
       store: this.store,
@@ -308,7 +313,8 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   private get name(): string {
-    const name = this.ctx.id.name;
+    const stored = this.ctx.storage.kv.get(NAME_KEY);
+    const name = this.ctx.id.name ?? (typeof stored === 'string' ? stored : undefined);
     if (name === undefined) throw new Error('AdsSync is addressed by connection name (idFromName)');
     return name;
   }
