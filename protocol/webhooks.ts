@@ -11,6 +11,8 @@ export const SignalType = z.enum([
   'oversold',
   'channel_degraded',
   'webhook_disabled',
+  /** A recommendation opened or changed (docs/recommendations.md). */
+  'recommendation',
 ]);
 export type SignalType = z.infer<typeof SignalType>;
 

@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApplyResult, Recommendation, RecomputeResult } from '../../protocol/recommendations';
 import type { EventPage, StockView } from '../../protocol/stock';
+import type { SignalPage } from '../../protocol/webhooks';
 import worker from '../../workers/index';
 import { recomputeScheduled } from '../../workers/recommendations/cron';
 import { api, createKey } from '../support/client';
@@ -346,8 +347,16 @@ describe('the scheduled recompute', () => {
       ['replenish', null, a, 63],
       ['transfer', b, a, 1],
     ]);
+    // Each opened one is a `recommendation` signal (webhooks, GET /v1/signals, the wall's feed).
+    const signals = async () =>
+      (await api<SignalPage>(`/v1/signals?type=recommendation&sku=${code}`)).body.items
+        .map((e) => [e.id, e.location, e.data.kind, e.data.quantity])
+        .sort();
+    const opened = open.body.items.map((r) => [`rec:${r.id}:1`, a, r.kind, r.quantity]).sort();
+    expect(await signals()).toEqual(opened);
     const again = await recomputeScheduled(env, DAY0 + DAY);
     expect(again).toMatchObject({ written: 0, failed: [] });
+    expect(await signals()).toEqual(opened);
     expect(again.skus).toBeGreaterThanOrEqual(1);
     const after = await api<Page>(`/v1/recommendations?sku=${code}`);
     expect(after.body.items).toEqual(open.body.items);

@@ -15,6 +15,7 @@ import { skuStock } from '../stubs';
 import { recommend, recommendationId, type Settings } from './assemble';
 import { demandShares } from './demand-share';
 import { merge, type Write } from './merge';
+import { signalRecommendations } from './signals';
 
 type Row = typeof recommendations.$inferSelect;
 
@@ -138,6 +139,7 @@ export const storeRecompute = async (env: Env, sku: string, settings: Settings, 
   const at = new Date(now).toISOString();
   const [first, ...rest] = writes.map((w) => statement(env, w, at));
   if (first !== undefined) await db.batch([first, ...rest]);
+  await signalRecommendations(env, writes, at);
   return { view, stored, computed, writes };
 };
 
