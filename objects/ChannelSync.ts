@@ -17,10 +17,12 @@ import {
   type SyncStatus,
 } from '../protocol/connections';
 import { err, ok, type Result } from '../protocol/errors';
+import { shardOf } from '../protocol/shard';
 import type { ListingRules } from '../protocol/stream';
+import type { SignalEvent } from '../protocol/webhooks';
 import { getChannel } from '../workers/catalog/cache';
 import { listingRules } from '../workers/stream/rules';
-import { streamHub } from '../workers/stubs';
+import { streamHub, webhooks } from '../workers/stubs';
 import type { AnyAdapter, HttpRequest, HttpResponse } from './channel-sync/adapter';
 import {
   connectionView,
@@ -30,6 +32,12 @@ import {
   stateOf,
 } from './channel-sync/connection';
 import { channelKey, open, seal } from './channel-sync/crypto';
+import {
+  DEFAULT_DEGRADED_AFTER_SECONDS,
+  DegradedState,
+  degradedSignal,
+  judgeDegraded,
+} from './channel-sync/degraded';
 import { type Session, SyncEngine } from './channel-sync/engine';
 import { sendRequest } from './channel-sync/http';
 import { invalid } from './channel-sync/issues';
@@ -55,6 +63,16 @@ const LEASE_MS = 30_000;
 const LISTING_TTL_MS = 30_000;
 /** The channel code, kept for wake-ups that come without the object's name. */
 const CHANNEL_KEY = 'channel';
+/** The channel's lag threshold (seconds), and its degraded episode while one lasts. */
+const DEGRADED_AFTER_KEY = 'degradedAfterSeconds';
+const DEGRADED_KEY = 'degraded';
+/** An episode as stored: whether the hubs hold its exposure and the signal went out. */
+const Episode = DegradedState.extend({
+  exposedSkus: z.number().int().min(0),
+  told: z.boolean(),
+  signalled: z.boolean(),
+});
+type Episode = z.infer<typeof Episode>;
 
 const SkuList = z.array(SkuCode).max(20_000);
 const Expectation = z.object({
@@ -144,6 +162,9 @@ export class ChannelSync extends DurableObject<Env> {
       updatedAt: now,
     };
     if (old?.kind !== body.kind) this.store.clearMappings();
+    if (body.degradedAfterSeconds !== undefined) {
+      this.ctx.storage.kv.put(DEGRADED_AFTER_KEY, body.degradedAfterSeconds);
+    }
     this.store.saveConnection(row);
     this.row = { id: 1, ...row };
     if (old === undefined || over) this.engine.reset(now);
@@ -189,6 +210,9 @@ export class ChannelSync extends DurableObject<Env> {
       });
     }
     if (this.row === undefined) return notConnected(this.channel);
+    if (patch.degradedAfterSeconds !== undefined) {
+      this.ctx.storage.kv.put(DEGRADED_AFTER_KEY, patch.degradedAfterSeconds);
+    }
     this.store.updateConnection(set);
     this.row = { ...this.row, ...set };
     this.engine.retryNow();
@@ -250,6 +274,10 @@ export class ChannelSync extends DurableObject<Env> {
   /** Forgets the connection, its credentials, its mappings and what was pushed. */
   async deleteConnection(): Promise<Result<{ deleted: true }>> {
     if (this.row === undefined) return notConnected(this.channel);
+    // Gone from the marketplace: nothing it shows counts as exposed any longer.
+    if (this.episode() !== null && (await this.tellHubs(null))) {
+      this.ctx.storage.kv.delete(DEGRADED_KEY);
+    }
     this.store.deleteAll();
     this.row = undefined;
     this.engine.reset(Date.now());
@@ -320,6 +348,8 @@ export class ChannelSync extends DurableObject<Env> {
         state: stateOf(row, figures.health),
         figures,
         rejected,
+        degraded: this.episode(),
+        degradedAfterSeconds: this.degradedAfter(),
         now,
       }),
     );
@@ -341,7 +371,7 @@ export class ChannelSync extends DurableObject<Env> {
       const { external } = this.mappingView(code, fallback, 0);
       mapping = { external, source: 'default', updatedAt: null };
     }
-    return ok({ ...this.engine.detail(code), mapping });
+    return ok({ ...this.engine.detail(code), mapping, degraded: this.episode() !== null });
   }
 
   /**
@@ -392,6 +422,102 @@ export class ChannelSync extends DurableObject<Env> {
     else this.scheduler.schedule(SYNC, at);
     if (due.includes(POLL) || this.scheduler.at(POLL) === undefined) {
       this.scheduler.schedule(POLL, Date.now() + POLL_MS);
+    }
+    await this.judgeDegraded();
+  }
+
+  /** The channel's lag threshold in seconds (docs/connectors.md, "Degraded channels"). */
+  private degradedAfter(): number {
+    const stored = z.number().int().min(1).safeParse(this.ctx.storage.kv.get(DEGRADED_AFTER_KEY));
+    return stored.success ? stored.data : DEFAULT_DEGRADED_AFTER_SECONDS;
+  }
+
+  private episode(): Episode | null {
+    const stored = Episode.safeParse(this.ctx.storage.kv.get(DEGRADED_KEY));
+    return stored.success ? stored.data : null;
+  }
+
+  /**
+   * After each run: degrades the channel when its lag passed the threshold or it is failing
+   * (its pushed quantities go to the hubs as exposure, and `channel_degraded` is signalled once),
+   * recovers it once it caught up (exposure cleared, the recovery signalled). A step that fails
+   * is tried again on the next run.
+   */
+  private async judgeDegraded(): Promise<void> {
+    const now = Date.now();
+    const f = this.engine.figures(now);
+    const threshold = this.degradedAfter();
+    const was = this.episode();
+    const next = judgeDegraded(
+      was,
+      { lagSeconds: f.lagSeconds, failing: f.health.failing, at: now },
+      threshold,
+    );
+    const retry = () => this.scheduler.scheduleNoLaterThan(SYNC, now + 2_000);
+    if (next === null && was === null) {
+      // Run again when the oldest unpushed change would pass the threshold.
+      if (f.lagSeconds > 0) {
+        this.scheduler.scheduleNoLaterThan(
+          SYNC,
+          Math.ceil(now + (threshold - f.lagSeconds) * 1000 + 1),
+        );
+      }
+      return;
+    }
+    const signal = (episode: Episode, recovered: boolean) =>
+      degradedSignal(this.channel, episode, {
+        recovered,
+        at: now,
+        exposedSkus: episode.exposedSkus,
+        lagSeconds: Math.round(f.lagSeconds * 1000) / 1000,
+      });
+    if (next !== null) {
+      let episode: Episode = was ?? { ...next, exposedSkus: 0, told: false, signalled: false };
+      if (!episode.told) {
+        const exposure = this.engine.exposure();
+        const told = await this.tellHubs(exposure);
+        episode = { ...episode, exposedSkus: exposure.length, told };
+      }
+      if (!episode.signalled)
+        episode = { ...episode, signalled: await this.publish(signal(episode, false)) };
+      this.ctx.storage.kv.put(DEGRADED_KEY, episode);
+      if (!episode.told || !episode.signalled) retry();
+      return;
+    }
+    if (was === null) return;
+    if (!(await this.tellHubs(null))) return retry();
+    this.ctx.storage.kv.delete(DEGRADED_KEY);
+    // A recovery signal that cannot be published is logged; the exposure is cleared either way.
+    await this.publish(signal(was, true));
+  }
+
+  /** Sends each hub the exposure of its SKUs (null: clears it); false if a hub could not be told. */
+  private async tellHubs(items: { sku: string; pushed: number }[] | null): Promise<boolean> {
+    const shards = Number(this.env.STREAM_SHARDS) || 1;
+    const byShard = new Map<number, Record<string, number>>();
+    for (let shard = 0; shard < shards; shard++) byShard.set(shard, {});
+    for (const i of items ?? []) {
+      const entries = byShard.get(shardOf(i.sku, shards));
+      if (entries !== undefined) entries[i.sku] = i.pushed;
+    }
+    try {
+      for (const [shard, entries] of byShard) {
+        await streamHub(this.env, shard).setExposure(this.channel, items === null ? null : entries);
+      }
+      return true;
+    } catch (e) {
+      console.error(`channel ${this.channel}: exposure not sent to the hubs`, e);
+      return false;
+    }
+  }
+
+  private async publish(event: SignalEvent): Promise<boolean> {
+    try {
+      await webhooks(this.env).publish([event]);
+      return true;
+    } catch (e) {
+      console.error(`channel ${this.channel}: ${event.type} signal not published`, e);
+      return false;
     }
   }
 

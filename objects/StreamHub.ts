@@ -2,6 +2,7 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { type Connection, type ConnectionContext, Server, type WSMessage } from 'partyserver';
 import { z } from 'zod';
+import { ChannelCode } from '../protocol/catalog';
 import type { ErrorCode } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import { SkuUpdate } from '../protocol/sku-update';
@@ -29,6 +30,7 @@ import {
 } from './stream-hub/channel-rows';
 import { ChannelSignals, publishChannelSignals, retryDelayMs } from './stream-hub/channel-signals';
 import type { ConnState } from './stream-hub/connection-state';
+import { ExposureEntries, Exposures } from './stream-hub/exposure';
 import migrations from './stream-hub/migrations/migrations.js';
 import { type Change, PendingChanges } from './stream-hub/pending';
 import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './stream-hub/replay';
@@ -77,6 +79,8 @@ export class StreamHub extends Server<Env> {
   private nextFanOutAt = 0;
   /** Each connected channel's marketplace lag, as its ChannelSync last reported it. */
   private readonly syncLags = new SyncLags(this.ctx.storage.kv);
+  /** Degraded channels' exposure per SKU, taken off the other channels' listings. */
+  private readonly exposures = new Exposures(this.ctx.storage.kv);
   /** Channel-level out / back_in_stock, judged as rows are stored (docs/signals.md). */
   private readonly signals = new ChannelSignals(this.ctx.storage.kv);
   private signalFailures = 0;
@@ -175,8 +179,36 @@ export class StreamHub extends Server<Env> {
       head: this.head,
       rules: this.rulesNow(q.channel),
       owns: (s: string) => this.owns(s),
+      exposed: (s: string) => this.exposures.of(s, q.channel),
     };
     return readChannelRows(q, { ...source, rowsAfter: (c, n) => this.store.rowsAfter(c, n) });
+  }
+
+  /**
+   * A degraded channel's exposure on this shard (SKU → units its marketplace still shows), or null
+   * when it recovered (stream-hub/exposure.ts). The SKUs whose exposure moved get new cursors, so
+   * every other channel's ChannelSync reads them again with the new listed quantity; nothing else.
+   */
+  async setExposure(channel: string, entries: unknown): Promise<number> {
+    const code = ChannelCode.parse(channel);
+    const parsed = entries === null ? null : ExposureEntries.parse(entries);
+    const moved = this.exposures.put(code, parsed);
+    const now = Date.now();
+    let restamped = 0;
+    for (const sku of moved) {
+      if (this.store.row(sku) === undefined) continue;
+      this.store.restamp(sku, ++this.head, now);
+      restamped++;
+    }
+    if (restamped > 0) {
+      for (const other of this.rules.keys()) if (other !== code) this.pokes.poke(other);
+    }
+    return restamped;
+  }
+
+  /** Units of the SKU other channels' degraded marketplaces expose, for `channel`'s listing. */
+  async exposureOf(sku: string, channel: string): Promise<number> {
+    return this.exposures.of(sku, channel);
   }
 
   /**

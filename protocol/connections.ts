@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelCode, SkuCode } from './catalog';
+import { ListedRule } from './stream';
 
 // A channel's connection to its marketplace (the ChannelSync object, one per channel) and its SKU
 // mappings: the admin API's bodies and answers. Settings, credentials and mappings have a shape of
@@ -15,12 +16,22 @@ export type ConnectionState = z.infer<typeof ConnectionState>;
 const Timestamp = z.string().describe('ISO 8601 UTC');
 const JsonObject = z.record(z.string(), z.unknown());
 
+const DegradedAfter = z
+  .number()
+  .int()
+  .min(1)
+  .max(86_400)
+  .describe(
+    'Marketplace lag (seconds) past which the channel is degraded and its pushed quantities count as exposed (default 60)',
+  );
+
 export const ConnectionPut = z.strictObject({
   kind: ConnectionKind,
   settings: JsonObject.describe("The marketplace's settings, checked against the kind's schema"),
   credentials: JsonObject.describe('Secrets: stored encrypted, never returned'),
   /** Create the connection paused: nothing is pushed until resumed. */
   paused: z.boolean().default(false),
+  degradedAfterSeconds: DegradedAfter.optional(),
 });
 export type ConnectionPut = z.infer<typeof ConnectionPut>;
 
@@ -28,8 +39,15 @@ export const ConnectionPatch = z
   .strictObject({
     settings: JsonObject.optional().describe('Fields to change; the others keep their value'),
     credentials: JsonObject.optional().describe('Replaces every credential when given'),
+    degradedAfterSeconds: DegradedAfter.optional(),
   })
-  .refine((p) => p.settings !== undefined || p.credentials !== undefined, 'nothing to update');
+  .refine(
+    (p) =>
+      p.settings !== undefined ||
+      p.credentials !== undefined ||
+      p.degradedAfterSeconds !== undefined,
+    'nothing to update',
+  );
 export type ConnectionPatch = z.infer<typeof ConnectionPatch>;
 
 /** The last failure a push, a read or a token refresh met. */
@@ -110,6 +128,17 @@ export const SyncStatus = z.object({
   }),
   /** How far behind the marketplace is: age of the oldest change it does not show, mapped SKUs only. */
   lagSeconds: z.number().min(0),
+  degraded: z
+    .object({
+      since: Timestamp,
+      reason: z.enum(['lag', 'failing']),
+      exposedSkus: z.number().int().min(0),
+    })
+    .nullable()
+    .describe(
+      'Degraded (lag past degradedAfterSeconds, or failing): its pushed quantities count as exposed and the other channels list that much less',
+    ),
+  degradedAfterSeconds: z.number().int().min(1),
   /** Items accepted per second over the last minute. */
   pushesPerSecond: z.number().min(0),
   /** Requests sent per second over the last minute. */
@@ -173,7 +202,7 @@ export const SkuSyncDetail = z.object({
   listed: z
     .object({
       quantity: z.number().int().min(0),
-      rule: z.enum(['available', 'percentage', 'buffer', 'end-when', 'max']),
+      rule: ListedRule,
     })
     .describe("What the channel lists now: the stream's rule over the SKU's current stock"),
   synced: z
@@ -194,6 +223,22 @@ export const SkuSyncDetail = z.object({
     .describe(
       'The marketplace does not show the listed quantity yet, and it has not refused it for good',
     ),
+  exposure: z
+    .object({
+      own: z
+        .number()
+        .int()
+        .min(0)
+        .describe(
+          'This channel is degraded: the units its marketplace still shows, counted as exposed',
+        ),
+      others: z
+        .number()
+        .int()
+        .min(0)
+        .describe("Units other degraded channels expose, taken off this channel's listed quantity"),
+    })
+    .describe('docs/connectors.md, "Degraded channels"'),
   inFlight: z
     .enum(['push', 'bulk'])
     .nullable()

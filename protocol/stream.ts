@@ -38,7 +38,14 @@ export const ListingRules = z.object({
 export type ListingRules = z.infer<typeof ListingRules>;
 
 /** Which rule set the listed quantity: the last one that lowered it, `available` if none did. */
-export const ListedRule = z.enum(['available', 'percentage', 'buffer', 'end-when', 'max']);
+export const ListedRule = z.enum([
+  'available',
+  'exposed',
+  'percentage',
+  'buffer',
+  'end-when',
+  'max',
+]);
 export type ListedRule = z.infer<typeof ListedRule>;
 
 export const Listed = z.object({

@@ -246,6 +246,11 @@ export class SyncEngine {
     return { lowered: changed.length, avoided };
   }
 
+  /** What the marketplace was last told of each SKU it shows some of: a degraded channel's exposure. */
+  exposure(): { sku: string; pushed: number }[] {
+    return this.repo.pushedItems();
+  }
+
   /** Does the connection work (failing, and the last error)? */
   get syncHealth(): SyncHealth {
     return this.health;

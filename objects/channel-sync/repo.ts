@@ -12,6 +12,8 @@ export interface SyncRepo {
   /** Every SKU the marketplace may not show the listed quantity of. */
   pendingItems(): SyncItem[];
   putItems(items: readonly SyncItem[]): void;
+  /** Every SKU the marketplace last accepted a positive quantity of, with that quantity. */
+  pushedItems(): { sku: string; pushed: number }[];
   cursors(): ShardCursor[];
   putCursor(c: ShardCursor): void;
   /** The stored JSON of the attempt in a slot; the engine parses it. */
@@ -47,6 +49,11 @@ export class MemoryRepo implements SyncRepo {
   }
   putItems(items: readonly SyncItem[]) {
     for (const i of items) this.items.set(i.sku, clone(i));
+  }
+  pushedItems() {
+    return [...this.items.values()].flatMap((i) =>
+      i.pushed !== null && i.pushed > 0 ? [{ sku: i.sku, pushed: i.pushed }] : [],
+    );
   }
   cursors() {
     return [...this.shardCursors.values()].map(clone);

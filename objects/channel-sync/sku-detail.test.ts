@@ -15,6 +15,7 @@ describe("one SKU's sync", () => {
       synced: null,
       pushed: null,
       pending: true,
+      exposure: { own: 0, others: 0 },
       inFlight: null,
       rejected: null,
       lastError: null,
@@ -51,5 +52,17 @@ describe("one SKU's sync", () => {
     expect(now).toMatchObject({ pending: false, rejected: { quantity: 3, code: rejected.code } });
     const moved = skuSyncView('web', 'A', { item, inFlight: null, mapping }, listed(2));
     expect(moved).toMatchObject({ pending: true, rejected: null });
+  });
+
+  it("shows a degraded channel's pushed quantity as exposed, and what others expose here", () => {
+    const item = { ...newItem('A', 0, 3, 9, 1_000), pushed: 5 };
+    const view = skuSyncView(
+      'web',
+      'A',
+      { item, inFlight: null, mapping, degraded: true },
+      listed(3),
+      2,
+    );
+    expect(view.exposure).toEqual({ own: 5, others: 2 });
   });
 });

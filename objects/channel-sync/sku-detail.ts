@@ -10,6 +10,8 @@ export type SkuSyncState = {
   item: SyncItem | undefined;
   inFlight: 'push' | 'bulk' | null;
   mapping: SkuSyncDetail['mapping'];
+  /** The channel is degraded: what it pushed counts as exposed. */
+  degraded?: boolean;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -19,6 +21,8 @@ export const skuSyncView = (
   sku: string,
   state: SkuSyncState,
   listed: SkuSyncDetail['listed'],
+  /** Units other degraded channels expose, taken off `listed` (the SKU's hub says). */
+  exposedByOthers = 0,
 ): SkuSyncDetail => {
   const { item } = state;
   const pushed = item?.pushed ?? null;
@@ -34,6 +38,10 @@ export const skuSyncView = (
         ? null
         : { quantity: pushed, at: item?.pushedAt == null ? null : iso(item.pushedAt) },
     pending: pushed !== listed.quantity && rejected === null,
+    exposure: {
+      own: state.degraded === true ? Math.max(0, pushed ?? 0) : 0,
+      others: exposedByOthers,
+    },
     inFlight: state.inFlight,
     rejected: rejected === null ? null : { ...rejected, at: iso(rejected.at) },
     lastError: item?.error == null ? null : { ...item.error, at: iso(item.error.at) },

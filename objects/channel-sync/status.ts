@@ -13,6 +13,8 @@ export const statusView = (p: {
   state: ConnectionState;
   figures: ReturnType<SyncEngine['figures']>;
   rejected: { count: number; items: SyncItem[] };
+  degraded: { since: number; reason: 'lag' | 'failing'; exposedSkus: number } | null;
+  degradedAfterSeconds: number;
   now: number;
 }): SyncStatus => {
   const { figures: f, now } = p;
@@ -27,6 +29,8 @@ export const statusView = (p: {
       rejected: p.rejected.count,
     },
     lagSeconds: round(f.lagSeconds),
+    degraded: p.degraded === null ? null : { ...p.degraded, since: iso(p.degraded.since) },
+    degradedAfterSeconds: p.degradedAfterSeconds,
     pushesPerSecond: round(f.pushesPerSecond),
     requestsPerSecond: round(f.requestsPerSecond),
     throttle: {

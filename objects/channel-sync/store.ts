@@ -148,6 +148,15 @@ export class SyncStore implements SyncRepo {
     }
   }
 
+  pushedItems(): { sku: string; pushed: number }[] {
+    return this.db
+      .select({ sku: t.items.sku, pushed: t.items.pushed })
+      .from(t.items)
+      .where(gt(t.items.pushed, 0))
+      .all()
+      .flatMap((r) => (r.pushed === null ? [] : [{ sku: r.sku, pushed: r.pushed }]));
+  }
+
   cursors(): ShardCursor[] {
     return this.db.select().from(t.cursors).orderBy(asc(t.cursors.shard)).all();
   }

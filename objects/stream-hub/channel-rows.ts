@@ -59,6 +59,8 @@ export type RowSource = {
   rowsAfter: (cursor: number, limit: number) => HubRow[];
   /** Does this hub still publish the SKU (a change of STREAM_SHARDS leaves others behind)? */
   owns: (sku: string) => boolean;
+  /** Units of the SKU degraded channels expose, taken off this channel's listing (exposure.ts). */
+  exposed?: (sku: string) => number;
 };
 
 /** The next page of the channel's rows after the reader's cursor. */
@@ -80,7 +82,7 @@ export const readChannelRows = (input: ChannelRowsInput, hub: RowSource): Channe
       seq: row.seq,
       cursor: row.cursor,
       at: row.at,
-      listed: listedQuantity(rules.rules, row.locations).quantity,
+      listed: listedQuantity(rules.rules, row.locations, hub.exposed?.(row.sku) ?? 0).quantity,
     }));
   const after = more ? (batch.at(-1)?.cursor ?? from) : head;
   return { rows, head, after, rules: rules.fromCursor, rescan: restart, more };

@@ -134,3 +134,15 @@ describe('listed quantity', () => {
     );
   });
 });
+
+describe('exposure of degraded channels', () => {
+  it('takes the exposed units off sellable first, before the percentage and the buffer', () => {
+    expect(listedQuantity(rules({ percentage: 50 }), [at('A', 10)], 4)).toEqual({
+      quantity: 3,
+      rule: 'percentage',
+    });
+    expect(listedQuantity(rules(), [at('A', 10)], 4)).toEqual({ quantity: 6, rule: 'exposed' });
+    expect(listedQuantity(rules(), [at('A', 3)], 5)).toEqual({ quantity: 0, rule: 'exposed' });
+    expect(listedQuantity(rules(), [at('A', 3)], 0)).toEqual({ quantity: 3, rule: 'available' });
+  });
+});

@@ -18,17 +18,21 @@ export const sellable = (rules: Pick<Rules, 'locations'>, locations: readonly Lo
 };
 
 /**
- * The quantity a channel lists (README, "The real-time stream"), in this order: percentage of
- * sellable (rounded down), minus the buffer (not below 0), then 0 when at or below end-when,
- * then at most maxListed. End-when looks at the quantity before the cap, so a low cap never ends
- * a listing that has plenty behind it. `rule` names the last rule that lowered the quantity.
+ * The quantity a channel lists (README, "The real-time stream"), in this order: sellable less
+ * `exposed` (units degraded channels' marketplaces may still sell: docs/connectors.md, "Degraded
+ * channels"; not below 0), percentage of that (rounded down), minus the buffer (not below 0), then
+ * 0 when at or below end-when, then at most maxListed. End-when looks at the quantity before the
+ * cap, so a low cap never ends a listing that has plenty behind it. `rule` names the last rule
+ * that lowered the quantity.
  */
 export const listedQuantity = (
   rules: Rules,
   locations: readonly LocationStock[],
+  exposed = 0,
 ): Omit<Listed, 'channel'> => {
   let quantity = sellable(rules, locations);
   let rule: Listed['rule'] = 'available';
+  if (exposed > 0 && quantity > 0) [quantity, rule] = [Math.max(0, quantity - exposed), 'exposed'];
   const afterPercentage = Math.floor((quantity * rules.percentage) / 100);
   if (afterPercentage < quantity) [quantity, rule] = [afterPercentage, 'percentage'];
   const afterBuffer = Math.max(0, quantity - rules.buffer);

@@ -84,6 +84,24 @@ export class HubStore {
     );
   }
 
+  /**
+   * Gives a SKU's row a new cursor, as changed at `now` (its quantities stay): readers after the
+   * old cursor read it again. A degraded channel's exposure moved what the others list.
+   */
+  restamp(sku: string, cursor: number, now: number): void {
+    const at = new Date(now).toISOString();
+    this.db
+      .update(t.rows)
+      .set({
+        cursor,
+        state: sql`json_set(${t.rows.state}, '$.at', ${at})`,
+        changedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(t.rows.sku, sku))
+      .run();
+  }
+
   /** Moves a SKU's ledger cursor forward only (a flush changes no quantities). */
   putLedger(sku: string, ledger: SkuUpdate['ledger']): void {
     this.sql.exec(

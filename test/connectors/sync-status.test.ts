@@ -107,6 +107,7 @@ describe('the sync status', () => {
       synced: { listed: 5, changedAt: expect.any(String) },
       pushed: { quantity: 5, at: new Date().toISOString() },
       pending: false,
+      exposure: { own: 0, others: 0 },
       inFlight: null,
       rejected: null,
       lastError: null,

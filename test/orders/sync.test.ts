@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SkuSyncDetail } from '../../protocol/connections';
 import {
@@ -9,9 +10,19 @@ import {
   published,
   sim,
   statusOf,
+  stockOf,
+  syncStub,
   takeOverAlarms,
 } from '../connectors/sync-support/world';
-import { deliver, processAll, SHOPIFY_SECRET, setInbound, shopifyHeaders } from './support';
+import { uniq } from '../support/client';
+import {
+  deliver,
+  ordersOf,
+  processAll,
+  SHOPIFY_SECRET,
+  setInbound,
+  shopifyHeaders,
+} from './support';
 
 // Orders in and the sync out, together (docs/orders.md, "Echo suppression"): a marketplace that
 // sold units already took them off its own count, so the mesh never pushes that drop back.
@@ -38,15 +49,39 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A live Shopify connection and inbound orders for a new channel over SKUs with this stock. */
-const shopifyChannel = async (stock: number[]) => {
-  const { channel, skus, location } = await makeShop(stock);
+/**
+ * A live Shopify connection and inbound orders for a new channel over SKUs with this stock, or
+ * over another channel's warehouse and SKUs (`over`).
+ */
+const shopifyChannel = async (
+  stock: number[],
+  rules: Record<string, unknown> = {},
+  degradedAfterSeconds?: number,
+  over?: { skus: string[]; location: string },
+): Promise<{
+  channel: string;
+  skus: string[];
+  location: string;
+  shop: string;
+  itemOf: Map<string, string>;
+}> => {
+  let made: { channel: string; skus: string[]; location: string };
+  if (over === undefined) made = await makeShop(stock, rules);
+  else {
+    const code = uniq('mk').toLowerCase();
+    await must('/v1/channels', {
+      body: { code, name: code, kind: 'marketplace', locations: [over.location], ...rules },
+    });
+    made = { channel: code, skus: over.skus, location: over.location };
+  }
+  const { channel, skus, location } = made;
   const shop = `${channel}-shop`;
   const itemOf = new Map(skus.map((s, n) => [s, `gid://shopify/InventoryItem/${60_000 + n}`]));
   await connect(channel, {
     kind: 'shopify',
     settings: { shop, locationId: LOCATION_ID },
     credentials: { accessToken: 'shpat_echo0123456789abcdef' },
+    ...(degradedAfterSeconds === undefined ? {} : { degradedAfterSeconds }),
   });
   const ndjson = skus.map((sku) => JSON.stringify({ sku, inventoryItemId: itemOf.get(sku) }));
   await must(
@@ -57,6 +92,18 @@ const shopifyChannel = async (stock: number[]) => {
   await setInbound(channel, { kind: 'shopify', secret: SHOPIFY_SECRET });
   await sim('shopify', 'webhooks', shop, { secret: SHOPIFY_SECRET });
   return { channel, skus, location, shop, itemOf };
+};
+
+/**
+ * Keeps the simulated shops in memory while the mesh works: workerd evicts an object idle for
+ * 10 s, and a shop with it (docs/connectors.md, "Simulators"); a loaded machine can take that long
+ * to process a round of orders.
+ */
+const keepAlive = (shops: readonly string[]) => {
+  const timer = setInterval(() => {
+    for (const shop of shops) void sim('shopify', 'listing', shop).catch(() => undefined);
+  }, 2_000);
+  return () => clearInterval(timer);
 };
 
 /** A shopper buys on the shop: its count drops there, and its orders/create webhook comes in. */
@@ -84,6 +131,7 @@ describe('echo suppression', () => {
     const shops = await Promise.all(
       Array.from({ length: 4 }, () => shopifyChannel(Array(8).fill(40))),
     );
+    const stop = keepAlive(shops.map((s) => s.shop));
     takeOverAlarms();
     for (const s of shops) await drain(s.channel);
     const before = await Promise.all(
@@ -125,5 +173,113 @@ describe('echo suppression', () => {
       expect(status.counts.avoided).toBeGreaterThan(0);
       expect(status.queue.depth).toBe(status.queue.unmapped);
     }
+    stop();
+  }, 120_000);
+});
+
+type Delivery = { eventId: string; type: string };
+
+/** Two Shopify channels over one warehouse: `stale` lists half, `live` all of it. */
+const twoChannels = async (stock: number[], degradedAfterSeconds: number) => {
+  const stale = await shopifyChannel(stock, { percentage: 50 }, degradedAfterSeconds);
+  const live = await shopifyChannel([], {}, degradedAfterSeconds, stale);
+  return { stale, live };
+};
+
+describe('a degraded channel', () => {
+  it('exposes what its stopped marketplace shows, so no unit sells twice, signals once and recovers exactly', async () => {
+    const { stale, live } = await twoChannels([10, 10, 10], 5);
+    const { skus } = stale;
+    const hook = await must<{ id: string }>('/v1/webhooks', {
+      body: { url: 'https://hooks.degraded.test/in', events: ['channel_degraded'] },
+    });
+    const stop = keepAlive([stale.shop, live.shop]);
+    takeOverAlarms();
+    await drain(stale.channel);
+    await drain(live.channel);
+    const buyAll = async (c: typeof stale, each: number) => {
+      for (const sku of skus) {
+        await shopOrder(c.channel, c.shop, [
+          { sku, quantity: each, inventoryItemId: c.itemOf.get(sku) ?? '' },
+        ]);
+      }
+      await processAll(c.channel);
+      await published(skus);
+    };
+    // The stale shop stops answering; the live one sells one of each meanwhile.
+    await sim('shopify', 'faults', stale.shop, { http5xxRate: 1 });
+    await buyAll(live, 1);
+    await pokeAll(stale.channel);
+    await pokeAll(live.channel);
+    await drain(live.channel);
+    for (let run = 0; run < 4; run++) {
+      vi.setSystemTime(Date.now() + 3_000);
+      await runDurableObjectAlarm(syncStub(stale.channel));
+    }
+    const degraded = await statusOf(stale.channel);
+    expect(degraded.degraded).toMatchObject({ reason: 'lag', exposedSkus: 3 });
+    // It still shows 5 of each; the live channel lists 9 - 5.
+    await pokeAll(live.channel);
+    await drain(live.channel);
+    for (const sku of skus) {
+      const detail = await must<SkuSyncDetail>(
+        `/v1/channels/${live.channel}/sync/skus/${sku}`,
+        {},
+        200,
+      );
+      expect(detail.listed).toEqual({ quantity: 4, rule: 'exposed' });
+      expect(detail.exposure).toEqual({ own: 0, others: 5 });
+      expect(detail.pushed?.quantity).toBe(4);
+      const own = await must<SkuSyncDetail>(
+        `/v1/channels/${stale.channel}/sync/skus/${sku}`,
+        {},
+        200,
+      );
+      expect(own.exposure.own).toBe(5);
+    }
+    // Each shop sells all it shows: 4 on the live one, 5 on the stopped one; every order is served.
+    await buyAll(live, 4);
+    await buyAll(stale, 5);
+    for (const c of [live, stale]) {
+      expect((await ordersOf(c.channel, '&status=oversold')).length).toBe(0);
+      expect((await ordersOf(c.channel, '&status=committed')).length).toBe(c === live ? 6 : 3);
+    }
+    for (const sku of skus) expect((await stockOf(sku)).totals.available).toBe(0);
+
+    // Back up: it catches up, the exposure goes, and the live channel lists exactly the stock.
+    await sim('shopify', 'faults', stale.shop, { http5xxRate: 0 });
+    for (const sku of skus)
+      await must(
+        `/v1/skus/${sku}/receive`,
+        { body: { location: stale.location, quantity: 8 } },
+        200,
+      );
+    await published(skus);
+    await pokeAll(stale.channel);
+    vi.setSystemTime(Date.now() + 120_000);
+    await drain(stale.channel);
+    expect((await statusOf(stale.channel)).degraded).toBeNull();
+    await pokeAll(live.channel);
+    await drain(live.channel);
+    const shopOf = async (c: typeof stale) =>
+      (await sim<ShopListing>('shopify', 'listing', c.shop)).items;
+    const liveShop = await shopOf(live);
+    const staleShop = await shopOf(stale);
+    for (const sku of skus) {
+      expect(liveShop.find((i) => i.inventoryItemId === live.itemOf.get(sku))?.available).toBe(8);
+      expect(staleShop.find((i) => i.inventoryItemId === stale.itemOf.get(sku))?.available).toBe(4);
+      const detail = await must<SkuSyncDetail>(
+        `/v1/channels/${live.channel}/sync/skus/${sku}`,
+        {},
+        200,
+      );
+      expect(detail.exposure.others).toBe(0);
+    }
+    const deliveries = (
+      await must<{ items: Delivery[] }>(`/v1/webhooks/${hook.id}/deliveries?limit=100`, {}, 200)
+    ).items.filter((d) => d.eventId.startsWith(`channel_degraded:${stale.channel}:`));
+    expect(deliveries.filter((d) => !d.eventId.endsWith(':recovered')).length).toBe(1);
+    expect(deliveries.filter((d) => d.eventId.endsWith(':recovered')).length).toBe(1);
+    stop();
   }, 120_000);
 });

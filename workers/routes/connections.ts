@@ -19,6 +19,7 @@ import {
   UnmappedQuery,
 } from '../../protocol/connections';
 import { Failure, unwrap } from '../../protocol/errors';
+import { shardOf } from '../../protocol/shard';
 import { type AppEnv, createApp } from '../app';
 import { canActForChannel, requireRole } from '../auth/policy';
 import { getChannel } from '../catalog/cache';
@@ -28,7 +29,7 @@ import { missingSkus, skuCodesAfter } from '../connectors/catalog-skus';
 import { parseMappingImport, problemsOr } from '../connectors/mapping-import';
 import { bearer, errorResponses, json } from '../route-docs';
 import { listingRules } from '../stream/rules';
-import { channelSync, skuStock } from '../stubs';
+import { channelSync, skuStock, streamHub } from '../stubs';
 
 // A channel's connection to its marketplace, its SKU mappings and its sync status. Everything is
 // kept by the channel's ChannelSync object; these routes check roles, the catalog and the body's
@@ -398,11 +399,12 @@ export const connectionRoutes = createApp()
       const channel = await getChannel(c.env, code);
       if (channel === undefined) throw unknownChannel(code);
       await assertKnownSku(c.env, sku);
-      const [state, stock] = await Promise.all([
+      const [state, stock, exposed] = await Promise.all([
         channelSync(c.env, code).skuSync(sku),
         skuStock(c.env, sku).getStock(),
+        streamHub(c.env, shardOf(sku, Number(c.env.STREAM_SHARDS) || 1)).exposureOf(sku, code),
       ]);
-      const listed = listedQuantity(listingRules(channel), unwrap(stock).locations);
-      return c.json(skuSyncView(code, sku, unwrap(state), listed), 200);
+      const listed = listedQuantity(listingRules(channel), unwrap(stock).locations, exposed);
+      return c.json(skuSyncView(code, sku, unwrap(state), listed, exposed), 200);
     },
   );

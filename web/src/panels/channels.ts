@@ -140,7 +140,21 @@ export class ChannelsPanel {
           ),
         ];
       }
-      const behind = sync.state !== 'active' || sync.lagSeconds >= BEHIND_SECONDS;
+      const behind =
+        sync.state !== 'active' || sync.lagSeconds >= BEHIND_SECONDS || sync.degraded !== null;
+      // Degraded: its pushed quantities count as exposed (the other channels list less).
+      const degraded =
+        sync.degraded === null
+          ? null
+          : h(
+              'strong',
+              {
+                class: 'flag',
+                'data-field': 'degraded',
+                title: `degraded (${sync.degraded.reason}) since ${sync.degraded.since}: ${fmt(sync.degraded.exposedSkus)} SKUs exposed`,
+              },
+              ' degraded',
+            );
       const row = h(
         'tr',
         { class: behind ? 'behind' : undefined, 'data-sync': channel.code },
@@ -149,6 +163,7 @@ export class ChannelsPanel {
           'td',
           { 'data-field': 'state', title: sync.kind },
           sync.state === 'active' ? sync.kind : h('strong', { class: 'flag' }, sync.state),
+          degraded,
         ),
         h(
           'td',

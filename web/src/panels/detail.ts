@@ -27,6 +27,8 @@ const ruleText = (rule: ListedRule, c: Channel): string => {
   switch (rule) {
     case 'available':
       return 'everything available at its locations';
+    case 'exposed':
+      return 'less what degraded channels still show (exposed)';
     case 'percentage':
       return `${c.percentage}% of available, rounded down`;
     case 'buffer':
