@@ -1,11 +1,12 @@
-// The demo's ads connection (`npm start`, docs/ads.md): web-uk's Google Ads ad groups, one per
-// SKU, in the ads simulator the MARKETPLACES binding routes googleads.googleapis.com to. Stock
-// signals (docs/signals.md) pause an ad group when its SKU sells out on web-uk and resume it when
-// it is back, so the simulator's listing shows what the automation did.
+// The demo's ads connection (`npm start`, docs/ads.md): Google Ads ad groups, one per SKU, in the
+// ads simulator the MARKETPLACES binding routes googleads.googleapis.com to. They follow ebay-uk,
+// the demo channel that sells out most (two warehouses, half their stock, ended at 3 units):
+// stock signals (docs/signals.md) pause an ad group when its SKU's listing there ends and resume it
+// when it is back, so the simulator's listing shows what the automation did.
 
 export const DEMO_ADS = {
   name: 'demo-google',
-  channel: 'web-uk',
+  channel: 'ebay-uk',
   customerId: '9990001234',
 } as const;
 
@@ -56,6 +57,6 @@ export const connectDemoAds = async (o: {
   });
   check('importing the demo ad groups', res);
   o.log(
-    `${DEMO_ADS.name} → simulated Google Ads (${DEMO_ADS.customerId}): ${o.skus.length} ad groups follow web-uk`,
+    `${DEMO_ADS.name} → simulated Google Ads (${DEMO_ADS.customerId}): ${o.skus.length} ad groups follow ${DEMO_ADS.channel}`,
   );
 };
