@@ -122,7 +122,10 @@ export class StreamHub extends Server<Env> {
     const cursor = ++this.head;
     this.store.putRow(u, cursor, Date.now());
     const rules = [...this.rules.values()].flatMap((v) => v.at(-1)?.rules ?? []);
-    if (this.signals.record(u, previous?.locations, rules) > 0) void this.armSignals(Date.now());
+    const exposedOf = (channel: string) => this.exposures.of(u.sku, channel);
+    if (this.signals.record(u, previous?.locations, rules, exposedOf) > 0) {
+      void this.armSignals(Date.now());
+    }
     this.pending.add(
       { sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations },
       previous,

@@ -63,6 +63,20 @@ describe('channel signals', () => {
     );
   });
 
+  it('counts what degraded channels still show as gone, as the listing does', () => {
+    const v = judgeChannels({
+      sku: 'TEE',
+      seq: 3,
+      at: '2026-12-02T01:00:00.000Z',
+      locations: at(4),
+      previous: at(6),
+      channels: [{ rules, backInStock: 1, exposed: 3 }],
+      isMarkedOut: () => false,
+    });
+    // available 4, minus 3 exposed elsewhere, minus the buffer of 1: listed 0.
+    expect(v.events.map((e) => [e.type, e.data.listed])).toEqual([['out', 0]]);
+  });
+
   it('raises nothing on a first row, even at 0, and gives each signal a stable id', () => {
     expect(run([0, 0])).toEqual([]);
     // A SKU created with no stock anywhere (its first row has no locations) then received.

@@ -9,8 +9,11 @@ import { listedQuantity } from './listed';
 // Judged where listed quantities are known (the hub, as each row is stored) and written to an
 // outbox in the hub's key-value storage with the row, so a restart loses none.
 
-/** A channel's rules and its back-in-stock threshold (listed units; 1 by default). */
-export type ChannelJudge = { rules: ListingRules; backInStock: number };
+/**
+ * A channel's rules, its back-in-stock threshold (listed units; 1 by default) and the units
+ * degraded channels still show of the SKU, which its listing leaves out (stream-hub/listed.ts).
+ */
+export type ChannelJudge = { rules: ListingRules; backInStock: number; exposed?: number };
 
 /** What one SKU row's change raises on each channel, and the out-marks to set (true) or clear. */
 export type ChannelVerdict = { events: SignalEvent[]; marks: [string, boolean][] };
@@ -31,9 +34,9 @@ export const judgeChannels = (input: {
 }): ChannelVerdict => {
   const events: SignalEvent[] = [];
   const marks: [string, boolean][] = [];
-  for (const { rules, backInStock } of input.channels) {
+  for (const { rules, backInStock, exposed = 0 } of input.channels) {
     const channel = rules.code;
-    const listed = listedQuantity(rules, input.locations).quantity;
+    const listed = listedQuantity(rules, input.locations, exposed).quantity;
     const marked = input.isMarkedOut(channel);
     // A channel whose locations never held the SKU takes its first quantity silently.
     const seen = input.previous?.some((l) => rules.locations.includes(l.location)) ?? false;
@@ -43,7 +46,8 @@ export const judgeChannels = (input: {
     }
     const wasOut =
       marked ||
-      (input.previous !== undefined && listedQuantity(rules, input.previous).quantity === 0);
+      (input.previous !== undefined &&
+        listedQuantity(rules, input.previous, exposed).quantity === 0);
     const base = { at: input.at, sku: input.sku, channel };
     if (!wasOut && listed === 0) {
       marks.push([channel, true]);
@@ -106,12 +110,17 @@ export class ChannelSignals {
     row: { sku: string; seq: number; at: string; locations: readonly LocationStock[] },
     previous: readonly LocationStock[] | undefined,
     rules: readonly ListingRules[],
+    exposedOf: (channel: string) => number = () => 0,
   ): number {
     const key = (channel: string) => `${OUT}${channel}:${row.sku}`;
     const { events, marks } = judgeChannels({
       ...row,
       previous,
-      channels: rules.map((r) => ({ rules: r, backInStock: this.backInStock(r.code) })),
+      channels: rules.map((r) => ({
+        rules: r,
+        backInStock: this.backInStock(r.code),
+        exposed: exposedOf(r.code),
+      })),
       isMarkedOut: (channel) => this.kv.get(key(channel)) !== undefined,
     });
     for (const [channel, out] of marks) {
