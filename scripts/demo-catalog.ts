@@ -1,6 +1,7 @@
 // The demo catalog of `npm start`, built from the real order stream in data/: pure functions of
 // the CSV text, so the same input always gives the same SKUs, stock and batch keys.
 import { parseCsv } from '../workers/catalog/csv.ts';
+import { orderRows, SERVICE_CODES } from './order-stream.ts';
 
 export type DemoLocation = {
   code: string;
@@ -133,7 +134,6 @@ export const DEMO_CHANNELS: DemoChannel[] = [
 export const ORDER_DAYS = 13;
 
 // Lines of the order stream that are charges, not goods: never stocked, never blocking an order.
-const SERVICE_CODES = new Set(['POST', 'DOT', 'C2', 'D', 'M', 'S', 'BANK CHARGES', 'AMAZONFEE']);
 
 const mostCommon = <T>(counts: Map<T, number>): T | undefined => {
   let best: T | undefined;
@@ -151,37 +151,18 @@ const bump = <T>(counts: Map<T, number>, value: T, by = 1) =>
 export const skusFromOrders = (csvText: string): DemoSku[] => {
   const parsed = parseCsv(csvText);
   if (!parsed.ok) throw new Error(`orders CSV line ${parsed.line}: ${parsed.message}`);
-  const [header, ...rows] = parsed.records;
-  const column = (name: string) => {
-    const index = header?.fields.indexOf(name) ?? -1;
-    if (index < 0) throw new Error(`orders CSV has no ${name} column`);
-    return index;
-  };
-  const [invoiceCol, codeCol, descCol, qtyCol, priceCol] = [
-    'InvoiceNo',
-    'StockCode',
-    'Description',
-    'Quantity',
-    'UnitPrice',
-  ].map(column);
-
   const seen = new Map<
     string,
     { titles: Map<string, number>; prices: Map<number, number>; sold: number }
   >();
-  for (const { fields } of rows) {
-    const code = fields[codeCol ?? -1]?.trim() ?? '';
-    if (code === '') continue;
-    const entry = seen.get(code) ?? { titles: new Map(), prices: new Map(), sold: 0 };
-    seen.set(code, entry);
-    const title = fields[descCol ?? -1]?.trim() ?? '';
-    if (title !== '') bump(entry.titles, title);
-    const quantity = Number(fields[qtyCol ?? -1]);
-    const cancelled = fields[invoiceCol ?? -1]?.startsWith('C') ?? false;
-    if (!cancelled && quantity > 0) {
-      entry.sold += quantity;
-      const price = Number(fields[priceCol ?? -1]);
-      if (Number.isFinite(price) && price > 0) bump(entry.prices, price);
+  for (const row of orderRows(parsed.records.map((r) => r.fields))) {
+    if (row.sku === '') continue;
+    const entry = seen.get(row.sku) ?? { titles: new Map(), prices: new Map(), sold: 0 };
+    seen.set(row.sku, entry);
+    if (row.description !== '') bump(entry.titles, row.description);
+    if (!row.invoice.startsWith('C') && row.quantity > 0) {
+      entry.sold += row.quantity;
+      if (Number.isFinite(row.unitPrice) && row.unitPrice > 0) bump(entry.prices, row.unitPrice);
     }
   }
 

@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  cartsOf,
-  type Invoice,
-  invoicesOf,
-  SERVICE_CODES,
-} from '../../test/support/order-stream.ts';
+import { cartsOf, type Invoice, invoicesOf, SERVICE_CODES } from '../../scripts/order-stream.ts';
 import { parseCsv } from '../../workers/catalog/csv.ts';
 import { repoRoot } from '../lib/repo.ts';
 

@@ -19,8 +19,7 @@ import {
   record,
 } from '../../objects/signals/demand.ts';
 import { DEMO_LOCATIONS } from '../../scripts/demo-catalog.ts';
-import { parseInvoiceDate } from '../../scripts/simulate-orders.ts';
-import { invoicesOf, SERVICE_CODES } from '../../test/support/order-stream.ts';
+import { invoicesOf, SERVICE_CODES } from '../../scripts/order-stream.ts';
 
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -42,16 +41,6 @@ export const salesOf = (
   records: readonly (readonly string[])[],
   warehouses: readonly Warehouse[] = WAREHOUSES,
 ): Sale[] => {
-  const header = records[0] ?? [];
-  const [no, date] = [header.indexOf('InvoiceNo'), header.indexOf('InvoiceDate')];
-  if (no < 0 || date < 0) throw new Error('the order stream needs InvoiceNo and InvoiceDate');
-  const timeOf = new Map<string, number>();
-  for (const row of records.slice(1)) {
-    const invoice = row[no] ?? '';
-    if (timeOf.has(invoice)) continue;
-    const minutes = parseInvoiceDate(row[date] ?? '');
-    if (minutes !== undefined) timeOf.set(invoice, minutes * 60_000);
-  }
   const nearest = new Map<string, string[]>();
   const fromCountry = (country: string | null): string[] => {
     const key = country ?? '';
@@ -73,8 +62,8 @@ export const salesOf = (
   const sales: Sale[] = [];
   for (const inv of invoicesOf(records)) {
     if (inv.cancelled) continue;
-    const at = timeOf.get(inv.invoice);
-    if (at === undefined) continue;
+    if (inv.minutes === undefined) continue;
+    const at = inv.minutes * 60_000;
     const options = fromCountry(inv.shipTo);
     const n = Number.parseInt(inv.invoice.replace(/\D/g, ''), 10) || 0;
     const location = options[n % options.length] ?? '';

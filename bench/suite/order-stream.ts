@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  cartsOf,
-  type Invoice,
-  invoicesOf,
-  SERVICE_CODES,
-} from '../../test/support/order-stream.ts';
+import { cartsOf, type Invoice, invoicesOf, SERVICE_CODES } from '../../scripts/order-stream.ts';
 import { parseCsv } from '../../workers/catalog/csv.ts';
 import { repoRoot } from '../lib/repo.ts';
 
@@ -26,32 +21,15 @@ export const orderRecords = (): string[][] => {
 
 /**
  * The stream as carts and returns in file (time) order: every invoice with goods is a cart (the
- * shared parser, test/support/order-stream.ts), and every invoice's negative lines (cancellations
+ * shared parser, scripts/order-stream.ts), and every invoice's negative lines (cancellations
  * and returns) are one return, quantities of a repeated SKU summed.
  */
 export const replayEvents = (records: readonly (readonly string[])[]): ReplayEvent[] => {
   const invoices = invoicesOf(records);
   const carts = new Map(cartsOf(invoices, Number.MAX_SAFE_INTEGER).map((c) => [c.invoice, c]));
-  const [header, ...rows] = records;
-  const column = (name: string) => {
-    const i = header?.indexOf(name) ?? -1;
-    if (i < 0) throw new Error(`the order stream has no ${name} column`);
-    return i;
-  };
-  const [no, code, qty] = [column('InvoiceNo'), column('StockCode'), column('Quantity')];
-  const returns = new Map<string, Map<string, number>>();
-  for (const row of rows) {
-    const quantity = Number(row[qty]);
-    const sku = (row[code] ?? '').trim();
-    if (!(quantity < 0) || sku === '') continue;
-    const invoice = row[no] ?? '';
-    const bySku = returns.get(invoice) ?? new Map<string, number>();
-    bySku.set(sku, (bySku.get(sku) ?? 0) - quantity);
-    returns.set(invoice, bySku);
-  }
   return invoices.flatMap((i): ReplayEvent[] => {
     const cart = carts.get(i.invoice);
-    const back = returns.get(i.invoice);
+    const back = i.returned.length > 0 ? i.returned : undefined;
     return [
       ...(cart ? [{ kind: 'cart' as const, invoice: cart }] : []),
       ...(back
@@ -59,7 +37,7 @@ export const replayEvents = (records: readonly (readonly string[])[]): ReplayEve
             {
               kind: 'return' as const,
               invoice: i.invoice,
-              lines: [...back].map(([sku, quantity]) => ({ sku, quantity })),
+              lines: back,
             },
           ]
         : []),

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import csvText from '../../data/online-retail-2010-12.csv?raw';
 import type { StockView } from '../../protocol/stock';
-import { parseCsv } from '../../workers/catalog/csv';
-import { api, uniq } from '../support/client';
-import { post } from '../support/fixtures';
 import {
   cartsOf,
   demandOf,
   type Invoice,
   invoicesOf,
   SERVICE_CODES,
-} from '../support/order-stream';
+} from '../../scripts/order-stream';
+import { parseCsv } from '../../workers/catalog/csv';
+import { api, uniq } from '../support/client';
+import { post } from '../support/fixtures';
 import { makeChannel, makeSites, reserve, shortLines } from './support';
 
 const records = () => {
