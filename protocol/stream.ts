@@ -24,7 +24,7 @@ export const StreamFilter = z.object({
 });
 export type StreamFilter = z.infer<typeof StreamFilter>;
 
-/** What turns availability into a channel's listed quantity (README, "The real-time stream"). */
+/** What turns availability into a channel's listed quantity (docs/stream.md). */
 export const ListingRules = z.object({
   code: ChannelCode,
   locations: z.array(LocationCode),

@@ -19,7 +19,7 @@
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** A location's replenishment settings (README: "Recommendations"). */
+/** A location's replenishment settings (docs/recommendations.md). */
 export type LocationPolicy = {
   /** Supplier lead time in days, and its spread (standard deviation, days). */
   leadTimeDays: number;

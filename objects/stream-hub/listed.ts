@@ -18,7 +18,7 @@ export const sellable = (rules: Pick<Rules, 'locations'>, locations: readonly Lo
 };
 
 /**
- * The quantity a channel lists (README, "The real-time stream"), in this order: sellable less
+ * The quantity a channel lists (docs/stream.md), in this order: sellable less
  * `exposed` (units degraded channels' marketplaces may still sell: docs/connectors.md, "Degraded
  * channels"; not below 0), percentage of that (rounded down), minus the buffer (not below 0), then
  * 0 when at or below end-when, then at most maxListed. End-when looks at the quantity before the

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SyncLag } from '../../protocol/stream';
 
 // What a channel's ChannelSync last told this hub of its marketplace lag, so the `lag` answers
-// to the channel's subscribers carry it (README, "The real-time stream"). Kept in the hub's
+// to the channel's subscribers carry it (docs/stream.md). Kept in the hub's
 // key-value storage: a hub woken after hibernation still has it.
 
 /** What a ChannelSync reports with its ack: queued SKUs, and when the oldest mapped one changed. */

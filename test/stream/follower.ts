@@ -6,7 +6,7 @@ import { workerFetch } from './support';
 export type Belief = { seq: number; row: StreamRow };
 
 /**
- * A plain WebSocket subscriber of one shard, written from the README alone: it confirms after
+ * A plain WebSocket subscriber of one shard, written from docs/stream.md alone: it confirms after
  * every snapshot page and every `confirmEvery` messages, keeps the newest row per SKU, and
  * resumes from its last cursor whenever its socket closes (or `drop()` closes it).
  */

@@ -13,7 +13,7 @@ import type { StockView } from '../../protocol/stock';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-// The demand estimate a stock view carries per location (README: "The real-time stream").
+// The demand estimate a stock view carries per location (docs/stream.md).
 const DemandField = z.object({ ratePerDay: z.number().min(0), sigmaPerDay: z.number().min(0) });
 const NO_DEMAND: Demand = { ratePerDay: 0, sigmaPerDay: 0 };
 

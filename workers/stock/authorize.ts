@@ -33,7 +33,7 @@ const forbidden = (p: Principal, message: string): Result<never> =>
 
 /**
  * Decides whether the principal may send this command, and with what scope SkuStock must
- * check the parts only it knows (the roles table of the README).
+ * check the parts only it knows (the roles table of docs/api.md).
  */
 export const authorizeCommand = (p: Principal, cmd: Command): Result<Scope> => {
   switch (p.role) {
