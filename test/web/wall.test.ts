@@ -218,8 +218,14 @@ describe('the stock wall', () => {
     expect(await sync('ebay-uk', 'state')).toBe('webhook');
     expect(await sync('ebay-uk', 'lag')).toBe('0.0 s');
     expect(await sync('ebay-uk', 'throttle')).not.toBe('');
-    // A receiver that refuses the signature fails the connection at once, with its error.
-    await expect.poll(() => sync('web-uk', 'state'), { timeout: 10_000 }).toBe('failing');
+    // A receiver that refuses the signature fails the connection at once, with its error; a
+    // failing channel is degraded (its pushed quantities count as exposed: docs/connectors.md).
+    await expect.poll(() => sync('web-uk', 'state'), { timeout: 10_000 }).toBe('failing degraded');
+    expect(
+      await page
+        .locator('tr[data-sync="web-uk"] strong[data-field="degraded"]')
+        .getAttribute('title'),
+    ).toMatch(/^degraded \(/);
     await expect.poll(() => sync('web-uk', 'depth')).toBe(stocked.toLocaleString('en-GB'));
     expect(
       await page.locator('tr[data-sync-error="web-uk"] td[data-field="error"]').textContent(),
