@@ -164,7 +164,10 @@ export class StreamHub extends Server<Env> {
   private scheduleFanOut(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setTimeout(() => this.fanOut(), Math.max(0, this.nextFanOutAt - Date.now()));
+    // Capped as well as floored: a clock that steps back (corrected, or faked by a test) must
+    // never hold every later change of this hub for as long as it stepped.
+    const wait = Math.min(MAX_FAN_OUT_GAP_MS, Math.max(0, this.nextFanOutAt - Date.now()));
+    setTimeout(() => this.fanOut(), wait);
   }
 
   /** A channel's rules changed: re-send the listed quantities they alter to its subscribers. */
