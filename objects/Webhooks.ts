@@ -7,7 +7,7 @@ import type {
   DeliveryPage,
   SignalEvent,
   SignalPage,
-  SignalQuery,
+  ScopedSignalQuery,
   WebhookCreate,
   WebhookCreated,
   WebhookPatch,
@@ -208,7 +208,7 @@ export class Webhooks extends DurableObject<Env> {
   }
 
   /** Recent signals, newest first (GET /v1/signals). */
-  async signals(q: SignalQuery): Promise<SignalPage> {
+  async signals(q: ScopedSignalQuery): Promise<SignalPage> {
     return this.log.recent(q);
   }
 

@@ -144,6 +144,15 @@ export const SignalQuery = z.object({
 });
 export type SignalQuery = z.infer<typeof SignalQuery>;
 
+/**
+ * A query narrowed to a key's scope: only signals at one of `locations` (a warehouse key) or of
+ * one of `channels` (a storefront or connector key); an empty list matches nothing.
+ */
+export type ScopedSignalQuery = SignalQuery & {
+  locations?: readonly string[];
+  channels?: readonly string[];
+};
+
 export const SignalPage = z.object({
   /** Newest first. */
   items: z.array(SignalEvent),

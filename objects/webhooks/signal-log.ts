@@ -1,6 +1,7 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
-import { SignalEvent, type SignalPage, type SignalQuery } from '../../protocol/webhooks';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { type ScopedSignalQuery, SignalEvent, type SignalPage } from '../../protocol/webhooks';
 import * as t from './schema';
 
 // The recent signals of the mesh (docs/signals.md, GET /v1/signals): every signal the Webhooks
@@ -36,8 +37,14 @@ export class SignalLog {
   }
 
   /** Newest first, filtered, a page at a time. */
-  recent(q: SignalQuery): SignalPage {
+  recent(q: ScopedSignalQuery): SignalPage {
     const where: SQL[] = [];
+    const within = (column: SQLiteColumn, codes: readonly string[] | undefined) => {
+      if (codes === undefined) return;
+      where.push(codes.length === 0 ? sql`0` : inArray(column, [...codes]));
+    };
+    within(t.signals.location, q.locations);
+    within(t.signals.channel, q.channels);
     if (q.type !== undefined) where.push(eq(t.signals.type, q.type));
     if (q.sku !== undefined) where.push(eq(t.signals.sku, q.sku));
     if (q.location !== undefined) where.push(eq(t.signals.location, q.location));

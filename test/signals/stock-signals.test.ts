@@ -8,7 +8,7 @@ import type { SignalEvent, SignalPage, WebhookCreated } from '../../protocol/web
 import { adsSync, streamHub, webhooks } from '../../workers/stubs';
 import { makeChannel, makeSites, makeSku, reserve } from '../checkout/support';
 import { crash, drainAlarms, flag, stubOf } from '../ledger/alarms';
-import { api, uniq } from '../support/client';
+import { api, createKey, uniq } from '../support/client';
 import { post } from '../support/fixtures';
 
 // Stock signals end to end (docs/signals.md): a mutation crosses a threshold, SkuStock writes the
@@ -200,6 +200,33 @@ describe('stock signals per SKU and location', () => {
     expect(outs.body.items.map((e) => e.id)).toEqual([`${code}:${sites.MAN}:out:2`]);
     const bad = await api<{ error: { code: string } }>('/v1/signals?type=sold_out');
     expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
+    // Each key reads within its scope: a warehouse key its locations' signals, a connector key
+    // its channels', and a filter naming anything else is refused.
+    const ids = async (key: string, query = '') => {
+      const page = await api<SignalPage>(`/v1/signals?sku=${code}${query}`, { key });
+      return page.status === 200 ? page.body.items.map(where) : page.status;
+    };
+    const atMan = await createKey('warehouse', { locations: [sites.MAN] });
+    const atRtm = await createKey('warehouse', { locations: [sites.RTM] });
+    const ofChannel = await createKey('connector', { channels: [channel] });
+    const { RTM: unstocked } = await makeSites('RTM');
+    const elsewhere = await createKey('storefront', { channels: [await makeChannel([unstocked])] });
+    const viewer = await createKey('viewer');
+    expect(await ids(atMan)).toEqual([
+      ['back_in_stock', sites.MAN],
+      ['out', sites.MAN],
+    ]);
+    expect(await ids(atRtm)).toEqual([]);
+    expect(await ids(atRtm, `&location=${sites.MAN}`)).toBe(403);
+    expect(await ids(atMan, `&channel=${channel}`)).toBe(403);
+    expect(await ids(ofChannel)).toEqual([
+      ['back_in_stock', channel],
+      ['out', channel],
+    ]);
+    expect(await ids(ofChannel, `&location=${sites.MAN}`)).toBe(403);
+    expect(await ids(elsewhere)).toEqual([]);
+    expect(await ids(elsewhere, `&channel=${channel}`)).toBe(403);
+    expect(await ids(viewer)).toHaveLength(4);
     const log = (await api<AdsActionPage>(`/v1/ads/${name}/actions`)).body.items;
     expect(log.map((a) => [a.action, a.status, a.reason.rule])).toEqual([
       ['resume', 'applied', 'listed 3 ≥ 1'],
