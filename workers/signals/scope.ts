@@ -8,10 +8,7 @@ import type { ScopedSignalQuery, SignalQuery } from '../../protocol/webhooks';
  * connector key the signals of its channels. A filter naming something outside the scope is
  * refused rather than quietly emptied, as the ledger does.
  */
-export const scopeSignals = (
-  principal: Principal,
-  q: SignalQuery,
-): Result<ScopedSignalQuery> => {
+export const scopeSignals = (principal: Principal, q: SignalQuery): Result<ScopedSignalQuery> => {
   const { keyId } = principal;
   switch (principal.role) {
     case 'admin':
@@ -20,10 +17,14 @@ export const scopeSignals = (
     case 'warehouse': {
       const { locations } = principal;
       if (q.channel !== undefined) {
-        return err('forbidden', `Key ${keyId} reads the signals at its locations, not a channel's`, {
-          keyId,
-          channel: q.channel,
-        });
+        return err(
+          'forbidden',
+          `Key ${keyId} reads the signals at its locations, not a channel's`,
+          {
+            keyId,
+            channel: q.channel,
+          },
+        );
       }
       if (q.location !== undefined && !locations.includes(q.location)) {
         return err(
@@ -38,10 +39,14 @@ export const scopeSignals = (
     case 'connector': {
       const { channels } = principal;
       if (q.location !== undefined) {
-        return err('forbidden', `Key ${keyId} reads the signals of its channels, not a location's`, {
-          keyId,
-          location: q.location,
-        });
+        return err(
+          'forbidden',
+          `Key ${keyId} reads the signals of its channels, not a location's`,
+          {
+            keyId,
+            location: q.location,
+          },
+        );
       }
       if (q.channel !== undefined && !channels.includes(q.channel)) {
         return err(
