@@ -22,6 +22,7 @@ import { deliverSignals } from '../workers/signals/deliver';
 import { streamHub } from '../workers/stubs';
 import { type DemandState, demandView, newDemand, record as recordDemand } from './signals/demand';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
+import { availability, type CheckoutAnswer } from './sku-stock/checkout-answer';
 import { refuseCheckoutNamespace } from './sku-stock/checkout-namespace';
 import {
   type DecideContext,
@@ -238,6 +239,12 @@ export class SkuStock extends DurableObject<Env> {
           ...(event.transferId !== null && { transferId: event.transferId }),
         };
       });
+  }
+
+  /** A Checkout's calls, as applyBatch, answered with the units left where (a cart plans with them). */
+  async applyForCheckout(items: unknown, meta: ApplyMeta): Promise<CheckoutAnswer> {
+    const outcomes = await this.applyBatch(items, meta);
+    return { outcomes, stock: this.state ? availability(this.state) : null };
   }
 
   /** Quantities at every location, with available and backordered derived. */
