@@ -9,6 +9,7 @@ export default defineConfig({
     include: [
       'objects/**/*.test.ts',
       'workers/**/*.test.ts',
+      'shared/**/*.test.ts',
       'protocol/**/*.test.ts',
       'client/**/*.test.ts',
       'bench/policy/**/*.test.ts',

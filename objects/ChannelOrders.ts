@@ -9,7 +9,7 @@ import {
   type OrderView,
 } from '../protocol/orders';
 import type { SignalEvent } from '../protocol/webhooks';
-import { webhooks } from '../workers/stubs';
+import { webhooks } from '../shared/stubs';
 import { notificationEvents, verifyAmazon } from './channel-orders/amazon';
 import { inboundPath, PollCredentials, StoredConfig } from './channel-orders/config';
 import type { OrderEvent, Parsed } from './channel-orders/event';

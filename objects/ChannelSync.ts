@@ -20,9 +20,9 @@ import { err, ok, type Result } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import type { ListingRules } from '../protocol/stream';
 import type { SignalEvent } from '../protocol/webhooks';
-import { getChannel } from '../workers/catalog/cache';
-import { listingRules } from '../workers/stream/rules';
-import { streamHub, webhooks } from '../workers/stubs';
+import { getChannel } from '../shared/catalog/cache';
+import { listingRules } from '../shared/stream/rules';
+import { streamHub, webhooks } from '../shared/stubs';
 import type { AnyAdapter, HttpRequest, HttpResponse } from './channel-sync/adapter';
 import {
   connectionView,

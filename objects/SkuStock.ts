@@ -18,8 +18,8 @@ import {
   type StockView,
 } from '../protocol/stock';
 import { StockThresholds } from '../protocol/thresholds';
-import { deliverSignals } from '../workers/signals/deliver';
-import { streamHub } from '../workers/stubs';
+import { deliverSignals } from '../shared/signals/deliver';
+import { streamHub } from '../shared/stubs';
 import { type DemandState, demandView, newDemand, record as recordDemand } from './signals/demand';
 import { AlarmScheduler } from './sku-stock/alarm-scheduler';
 import { availability, type CheckoutAnswer } from './sku-stock/checkout-answer';

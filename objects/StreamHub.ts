@@ -19,8 +19,8 @@ import {
   Subscription,
 } from '../protocol/stream';
 import type { SignalEvent } from '../protocol/webhooks';
-import { deliverSignals } from '../workers/signals/deliver';
-import { channelSync } from '../workers/stubs';
+import { deliverSignals } from '../shared/signals/deliver';
+import { channelSync } from '../shared/stubs';
 import { AdmissionStore, admit, type Refusal, revoked } from './stream-hub/admission';
 import {
   type ChannelRows,

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Channel, Location } from '../protocol/catalog';
-import { getChannel, getLocation, getLocations } from '../workers/catalog/cache';
+import { getChannel, getLocation, getLocations } from '../shared/catalog/cache';
 import { makeChannel, makeLocation } from './support/catalog';
 import { api, uniq } from './support/client';
 

@@ -28,7 +28,7 @@ import { stockRoutes } from './routes/stock';
 import { streamRoutes } from './routes/stream';
 import { thresholdRoutes } from './routes/thresholds';
 import { webhookRoutes } from './routes/webhooks';
-import { pushChannelRules } from './stream/rules';
+import { pushChannelRules } from './stream/push-rules';
 
 export { AdsSync } from '../objects/AdsSync';
 export { ChannelOrders } from '../objects/ChannelOrders';

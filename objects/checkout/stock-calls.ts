@@ -1,7 +1,7 @@
 import type { Result } from '../../protocol/errors';
 import { MAX_COMMANDS_PER_CALL, type StockView } from '../../protocol/stock';
-import { mapLimited } from '../../workers/concurrency';
-import { skuStock } from '../../workers/stubs';
+import { mapLimited } from '../../shared/concurrency';
+import { skuStock } from '../../shared/stubs';
 import type { CallResult, StockCall } from './saga';
 
 /** SkuStock objects one cart calls at once. */

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AdsActionPage, AdsConnection, AdsStatus } from '../../protocol/ads';
 import type { SignalEvent } from '../../protocol/webhooks';
-import { adsSync } from '../../workers/stubs';
+import { adsSync } from '../../shared/stubs';
 import { type ErrorBody, makeChannel, makeSku } from '../support/catalog';
 import { api, uniq } from '../support/client';
 

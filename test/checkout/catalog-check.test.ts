@@ -1,7 +1,7 @@
 import { listDurableObjectIds } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reservationIdFor } from '../../workers/reservations/prepare';
+import { reservationIdFor } from '../../objects/checkout/prepare';
 import { uniq } from '../support/client';
 import { makeChannel, makeSites, makeSku, reserve, totals } from './support';
 

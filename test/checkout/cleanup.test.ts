@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Checkout } from '../../objects/Checkout';
+import { reservationIdFor } from '../../objects/checkout/prepare';
 import { CART_RETENTION_MS } from '../../objects/checkout/saga';
-import { reservationIdFor } from '../../workers/reservations/prepare';
 import type { ErrorBody } from '../support/catalog';
 import { api, uniq } from '../support/client';
 import { post } from '../support/fixtures';

@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Checkout } from '../../objects/Checkout';
+import { reservationIdFor } from '../../objects/checkout/prepare';
 import type { ReservationView } from '../../protocol/reservations';
-import { reservationIdFor } from '../../workers/reservations/prepare';
 import type { ErrorBody } from '../support/catalog';
 import { api, uniq } from '../support/client';
 import { post } from '../support/fixtures';

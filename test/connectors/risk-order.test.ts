@@ -5,7 +5,7 @@ import type { ChannelSync } from '../../objects/ChannelSync';
 import type { HttpRequest } from '../../objects/channel-sync/adapter';
 import { shardOf } from '../../protocol/shard';
 import type { SkuUpdate } from '../../protocol/sku-update';
-import { streamHub } from '../../workers/stubs';
+import { streamHub } from '../../shared/stubs';
 import { uniq } from '../support/client';
 import {
   connect,

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SUBSCRIPTION_HEADER } from '../../objects/StreamHub';
 import { CloseCode, type Subscription } from '../../protocol/stream';
-import { streamHub } from '../../workers/stubs';
+import { streamHub } from '../../shared/stubs';
 import { is, openSocket, SHARDS } from '../stream/support';
 import { api, createKey } from '../support/client';
 import { call } from './auth-support';

@@ -1,7 +1,7 @@
 import { listDurableObjectIds } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { unknownSkus } from '../../workers/catalog/known-skus';
+import { unknownSkus } from '../../shared/catalog/known-skus';
 import type { ErrorBody } from '../support/catalog';
 import { api, uniq } from '../support/client';
 import { type Catalog, catalog, sku } from '../support/fixtures';

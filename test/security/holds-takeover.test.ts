@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { reservationIdFor } from '../../objects/checkout/prepare';
 import type { ReservationView } from '../../protocol/reservations';
 import type { HoldView, StockView } from '../../protocol/stock';
-import { reservationIdFor } from '../../workers/reservations/prepare';
-import { skuStock } from '../../workers/stubs';
+import { skuStock } from '../../shared/stubs';
 import { makeChannel, makeSites, makeSku, reserve, totals } from '../checkout/support';
 import type { ErrorBody } from '../support/catalog';
 import { api, createKey, uniq } from '../support/client';

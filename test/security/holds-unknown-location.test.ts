@@ -1,7 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getLocations } from '../../workers/catalog/cache';
+import { getLocations } from '../../shared/catalog/cache';
 import worker from '../../workers/index';
 import type { ErrorBody } from '../support/catalog';
 import { ADMIN_KEY, uniq } from '../support/client';

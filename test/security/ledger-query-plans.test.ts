@@ -2,7 +2,7 @@ import { createExecutionContext, runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MovementPage } from '../../protocol/ledger';
-import { keyIdOf } from '../../workers/auth/api-key';
+import { keyIdOf } from '../../shared/auth/api-key';
 import worker from '../../workers/index';
 import { ADMIN_KEY, api, createKey } from '../support/client';
 import { type Catalog, catalog, post, sku } from '../support/fixtures';

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HistoryPage, Movement, MovementPage } from '../../protocol/ledger';
 import type { ReservationView } from '../../protocol/reservations';
-import { keyIdOf } from '../../workers/auth/api-key';
+import { keyIdOf } from '../../shared/auth/api-key';
 import { api, createKey } from '../support/client';
 import { type Catalog, catalog, sku } from '../support/fixtures';
 

@@ -5,7 +5,7 @@ import type { Webhooks } from '../../objects/Webhooks';
 import type { AdsActionPage, AdsStatus } from '../../protocol/ads';
 import { shardOf } from '../../protocol/shard';
 import type { SignalEvent, SignalPage, WebhookCreated } from '../../protocol/webhooks';
-import { adsSync, streamHub, webhooks } from '../../workers/stubs';
+import { adsSync, streamHub, webhooks } from '../../shared/stubs';
 import { makeChannel, makeSites, makeSku, reserve } from '../checkout/support';
 import { crash, drainAlarms, flag, stubOf } from '../ledger/alarms';
 import { api, createKey, uniq } from '../support/client';

@@ -8,7 +8,7 @@ import type {
   WebhookCreated,
   WebhookView,
 } from '../../protocol/webhooks';
-import { webhooks } from '../../workers/stubs';
+import { webhooks } from '../../shared/stubs';
 import { api, createKey, uniq } from '../support/client';
 
 // Webhook subscriptions end to end: the admin API, the Webhooks object and its alarm. Receivers

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { shardOf } from '../../protocol/shard';
 import type { StockView } from '../../protocol/stock';
-import { skuStock, streamHub } from '../../workers/stubs';
+import { skuStock, streamHub } from '../../shared/stubs';
 import { uniq } from '../support/client';
 import { location } from '../support/fixtures';
 import { type Belief, Follower } from './follower';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UpdateEvent } from '../../client';
 import { shardOf } from '../../protocol/shard';
 import type { SkuUpdate } from '../../protocol/sku-update';
-import { streamHub } from '../../workers/stubs';
+import { streamHub } from '../../shared/stubs';
 import { uniq } from '../support/client';
 import { location } from '../support/fixtures';
 import { collect, is, openSocket, publish, SHARDS, skuUpdate, testClient } from './support';

@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PING } from '../../protocol/stream';
-import { streamHub } from '../../workers/stubs';
+import { streamHub } from '../../shared/stubs';
 import { is, openSocket } from './support';
 
 describe('stream heartbeats', () => {

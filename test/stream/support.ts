@@ -14,8 +14,8 @@ import {
   type ServerMessage,
   ServerMessage as ServerMessageSchema,
 } from '../../protocol/stream';
+import { streamHub } from '../../shared/stubs';
 import worker from '../../workers/index';
-import { streamHub } from '../../workers/stubs';
 import { ADMIN_KEY } from '../support/client';
 
 export const SHARDS = Number(env.STREAM_SHARDS);

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Principal } from '../../protocol/auth';
 import { Failure } from '../../protocol/errors';
+import { keyIdOf, secretsEqual, sha256Hex } from '../../shared/auth/api-key';
 import type { AppEnv } from '../app';
-import { keyIdOf, secretsEqual, sha256Hex } from './api-key';
 import { readBearer } from './bearer';
 import { cachedPrincipal, cacheEpoch, cachePrincipal, forgetHash } from './key-cache';
 import { lookUpKey, recordUse } from './look-up-key';

@@ -1,7 +1,7 @@
 import type { BackorderPolicy } from '../../protocol/catalog';
-import { mapLimited } from '../concurrency';
+import { mapLimited } from '../../shared/concurrency';
+import { skuStock } from '../../shared/stubs';
 import { anyStockThresholds, pushSkuThresholds } from '../signals/thresholds';
-import { skuStock } from '../stubs';
 
 /**
  * Tells each SKU's SkuStock object its code and backorder policy, `parallel` calls at a time.

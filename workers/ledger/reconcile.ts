@@ -3,8 +3,8 @@ import { catalogDb, chunks, MAX_BOUND_PARAMS } from '../../db/client';
 import { movementLocations, movements, skus } from '../../db/schema';
 import type { ReconcileReport } from '../../protocol/ledger';
 import { LEVEL_FIELDS, type Levels } from '../../protocol/stock';
-import { mapLimited } from '../concurrency';
-import { skuStock } from '../stubs';
+import { mapLimited } from '../../shared/concurrency';
+import { skuStock } from '../../shared/stubs';
 
 const SKU_PAGE = 500;
 const PARALLEL_OBJECTS = 25;

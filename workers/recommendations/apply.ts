@@ -9,10 +9,10 @@ import {
   RecommendationBasis,
 } from '../../protocol/recommendations';
 import type { Command, StockView } from '../../protocol/stock';
-import { canActAtLocation } from '../auth/policy';
-import { assertKnownSku } from '../catalog/known-skus';
+import { canActAtLocation } from '../../shared/auth/can-act';
+import { assertKnownSku } from '../../shared/catalog/known-skus';
+import { skuStock } from '../../shared/stubs';
 import { prepareCommand } from '../stock/prepare';
-import { skuStock } from '../stubs';
 import { toRecommendation } from './store';
 
 type Row = typeof recommendations.$inferSelect;

@@ -2,7 +2,7 @@ import { asc, count, eq, gte } from 'drizzle-orm';
 import { catalogDb } from '../../db/client';
 import { movements, recommendations, skus } from '../../db/schema';
 import { Failure } from '../../protocol/errors';
-import { mapLimited } from '../concurrency';
+import { mapLimited } from '../../shared/concurrency';
 import { readSettings, storeRecompute } from './store';
 
 /** The Cron Trigger's period (wrangler.toml [triggers]). */

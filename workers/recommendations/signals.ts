@@ -1,5 +1,5 @@
 import type { SignalEvent } from '../../protocol/webhooks';
-import { webhooks } from '../stubs';
+import { webhooks } from '../../shared/stubs';
 import type { Write } from './merge';
 
 /**

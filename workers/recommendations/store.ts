@@ -9,9 +9,9 @@ import {
   RecommendationBasis,
   RecommendationNumbers,
 } from '../../protocol/recommendations';
-import { getLocations } from '../catalog/cache';
+import { getLocations } from '../../shared/catalog/cache';
+import { skuStock } from '../../shared/stubs';
 import { defaultLane } from '../routes/replenishment-settings';
-import { skuStock } from '../stubs';
 import { recommend, recommendationId, type Settings } from './assemble';
 import { demandShares } from './demand-share';
 import { merge, type Write } from './merge';

@@ -15,14 +15,14 @@ import {
 } from '../../protocol/ads';
 import { SkuCode } from '../../protocol/catalog';
 import { Failure, unwrap } from '../../protocol/errors';
-import { listAds, registerAds, unregisterAds } from '../ads/registry';
+import { listAds, registerAds, unregisterAds } from '../../shared/ads/registry';
+import { adsSync } from '../../shared/stubs';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { assertChannelsExist, assertSkuExists } from '../catalog/exists';
 import { missingSkus } from '../connectors/catalog-skus';
 import { parseMappingImport, problemsOr } from '../connectors/mapping-import';
 import { bearer, errorResponses, json } from '../route-docs';
-import { adsSync } from '../stubs';
 
 // Ads that follow stock (docs/ads.md): ads connections, their SKU → entity mappings, the action
 // log and the status. Admin keys only. The AdsSync object checks settings, credentials and

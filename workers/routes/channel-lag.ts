@@ -2,12 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ChannelCode } from '../../protocol/catalog';
 import { Failure } from '../../protocol/errors';
 import { ChannelLag, type HubChannelLag } from '../../protocol/stream';
+import { canActForChannel } from '../../shared/auth/can-act';
+import { getChannel } from '../../shared/catalog/cache';
+import { allShards } from '../../shared/stream/rules';
+import { streamHub } from '../../shared/stubs';
 import { createApp } from '../app';
-import { canActForChannel } from '../auth/policy';
-import { getChannel } from '../catalog/cache';
 import { bearer, errorResponses, json } from '../route-docs';
-import { allShards } from '../stream/rules';
-import { streamHub } from '../stubs';
 
 /** Sums each subscriber's lag over the shards: cursor distances add up, seconds take the worst. */
 export const aggregateLag = (channel: string, hubs: HubChannelLag[]): ChannelLag => {

@@ -10,11 +10,11 @@ import {
   ChannelPatch,
 } from '../../protocol/catalog';
 import { Failure } from '../../protocol/errors';
+import { invalidateCatalog } from '../../shared/catalog/cache';
+import { toChannel } from '../../shared/catalog/rows';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
-import { invalidateCatalog } from '../catalog/cache';
 import { assertLocationsExist } from '../catalog/exists';
-import { toChannel } from '../catalog/rows';
 import { bearer, errorResponses, json } from '../route-docs';
 
 const CodeParam = z.object({ code: ChannelCode });

@@ -20,16 +20,17 @@ import {
 } from '../../protocol/connections';
 import { Failure, unwrap } from '../../protocol/errors';
 import { shardOf } from '../../protocol/shard';
+import { canActForChannel } from '../../shared/auth/can-act';
+import { getChannel } from '../../shared/catalog/cache';
+import { assertKnownSku } from '../../shared/catalog/known-skus';
+import { listingRules } from '../../shared/stream/rules';
+import { channelSync, skuStock, streamHub } from '../../shared/stubs';
 import { type AppEnv, createApp } from '../app';
-import { canActForChannel, requireRole } from '../auth/policy';
-import { getChannel } from '../catalog/cache';
+import { requireRole } from '../auth/policy';
 import { assertChannelsExist, assertSkuExists } from '../catalog/exists';
-import { assertKnownSku } from '../catalog/known-skus';
 import { missingSkus, skuCodesAfter } from '../connectors/catalog-skus';
 import { parseMappingImport, problemsOr } from '../connectors/mapping-import';
 import { bearer, errorResponses, json } from '../route-docs';
-import { listingRules } from '../stream/rules';
-import { channelSync, skuStock, streamHub } from '../stubs';
 
 // A channel's connection to its marketplace, its SKU mappings and its sync status. Everything is
 // kept by the channel's ChannelSync object; these routes check roles, the catalog and the body's

@@ -4,12 +4,12 @@ import { catalogDb } from '../../db/client';
 import { apiKeys, nowIso } from '../../db/schema';
 import { ApiKey, KeyCreate, KeyCreated, KeyList } from '../../protocol/catalog';
 import { Failure } from '../../protocol/errors';
+import { generateApiKey, sha256Hex } from '../../shared/auth/api-key';
+import { toApiKey } from '../../shared/catalog/rows';
 import { createApp } from '../app';
-import { generateApiKey, sha256Hex } from '../auth/api-key';
 import { forgetKey } from '../auth/key-cache';
 import { requireRole } from '../auth/policy';
 import { assertChannelsExist, assertLocationsExist } from '../catalog/exists';
-import { toApiKey } from '../catalog/rows';
 import { bearer, errorResponses, json } from '../route-docs';
 import { revokeOnEveryHub } from '../stream/revoke';
 

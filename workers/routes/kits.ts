@@ -6,11 +6,11 @@ import { SkuCode } from '../../protocol/catalog';
 import { Failure } from '../../protocol/errors';
 import { Kit, KitDefinition } from '../../protocol/reservations';
 import { LEVEL_FIELDS } from '../../protocol/stock';
+import { invalidateKits } from '../../shared/catalog/kits';
+import { skuStock } from '../../shared/stubs';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
-import { invalidateKits } from '../catalog/kits';
 import { bearer, errorResponses, json } from '../route-docs';
-import { skuStock } from '../stubs';
 
 const SkuParam = z.object({ sku: SkuCode });
 

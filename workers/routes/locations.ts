@@ -10,10 +10,10 @@ import {
   LocationPatch,
 } from '../../protocol/catalog';
 import { Failure } from '../../protocol/errors';
+import { invalidateCatalog } from '../../shared/catalog/cache';
+import { toLocation } from '../../shared/catalog/rows';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
-import { invalidateCatalog } from '../catalog/cache';
-import { toLocation } from '../catalog/rows';
 import { bearer, errorResponses, json } from '../route-docs';
 
 const CodeParam = z.object({ code: LocationCode });

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { reservationScope } from '../../objects/checkout/prepare';
 import type { Principal } from '../../protocol/auth';
 import { ChannelCode } from '../../protocol/catalog';
 import { Failure, unwrap } from '../../protocol/errors';
@@ -12,13 +13,12 @@ import {
   type OrderView,
   OrderView as OrderViewSchema,
 } from '../../protocol/orders';
+import { getChannels } from '../../shared/catalog/cache';
+import { channelOrders } from '../../shared/stubs';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
-import { getChannels } from '../catalog/cache';
 import { assertChannelsExist } from '../catalog/exists';
-import { reservationScope } from '../reservations/prepare';
 import { bearer, errorResponses, json } from '../route-docs';
-import { channelOrders } from '../stubs';
 
 // Marketplace orders in (docs/orders.md): the public inbound route each marketplace sends to,
 // the channel's inbound configuration (admin), and the orders as recorded.

@@ -13,9 +13,10 @@ import {
   RecomputeInput,
   RecomputeResult,
 } from '../../protocol/recommendations';
+import { canActAtLocation } from '../../shared/auth/can-act';
+import { assertKnownSku } from '../../shared/catalog/known-skus';
 import { createApp } from '../app';
-import { canActAtLocation, requireRole } from '../auth/policy';
-import { assertKnownSku } from '../catalog/known-skus';
+import { requireRole } from '../auth/policy';
 import { applyRecommendation } from '../recommendations/apply';
 import { readSettings, recomputeSku, toRecommendation } from '../recommendations/store';
 import { bearer, errorResponses, json } from '../route-docs';

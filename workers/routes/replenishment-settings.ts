@@ -11,9 +11,9 @@ import {
   TransferLaneInput,
   TransferLaneView,
 } from '../../protocol/recommendations';
+import { getLocations } from '../../shared/catalog/cache';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
-import { getLocations } from '../catalog/cache';
 import { bearer, errorResponses, json } from '../route-docs';
 import { unknownLocations } from '../stock/prepare';
 

@@ -1,4 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import {
+  checkLineCount,
+  prepareReservation,
+  reservationScope,
+} from '../../objects/checkout/prepare';
 import { type Result, unwrap } from '../../protocol/errors';
 import {
   CommitRequest,
@@ -10,11 +15,10 @@ import {
   ReservationView,
 } from '../../protocol/reservations';
 import { IdempotencyKey } from '../../protocol/stock';
+import { checkout } from '../../shared/stubs';
 import { createApp } from '../app';
 import { parseOr, readJson } from '../parse';
-import { checkLineCount, prepareReservation, reservationScope } from '../reservations/prepare';
 import { bearer, errorResponses, json } from '../route-docs';
-import { checkout } from '../stubs';
 
 const IdParam = z.object({ id: ReservationId });
 const IdempotencyHeader = z.object({

@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { unwrap } from '../../protocol/errors';
 import { SignalPage, SignalQuery, SignalType } from '../../protocol/webhooks';
+import { webhooks } from '../../shared/stubs';
 import { createApp } from '../app';
 import { bearer, errorResponses, json } from '../route-docs';
 import { scopeSignals } from '../signals/scope';
-import { webhooks } from '../stubs';
 
 // Recent stock signals (docs/signals.md), as the Webhooks object was handed them: every role
 // reads, each within its key's scope (signals/scope.ts).

@@ -4,10 +4,10 @@ import { catalogDb } from '../../db/client';
 import { nowIso, skus } from '../../db/schema';
 import { Sku, SkuCode, SkuCreate, SkuListQuery, SkuPage, SkuPatch } from '../../protocol/catalog';
 import { Failure } from '../../protocol/errors';
+import { toSku } from '../../shared/catalog/rows';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { configureSkus } from '../catalog/configure-skus';
-import { toSku } from '../catalog/rows';
 import { bearer, errorResponses, json } from '../route-docs';
 
 const SkuParam = z.object({ sku: SkuCode });

@@ -28,15 +28,15 @@ import {
   TransferInCommand,
   TransferOutCommand,
 } from '../../protocol/stock';
+import { refuseKitHold } from '../../shared/catalog/kits';
+import { assertKnownSku } from '../../shared/catalog/known-skus';
+import { skuStock } from '../../shared/stubs';
 import { type AppEnv, createApp } from '../app';
-import { refuseKitHold } from '../catalog/kits';
-import { assertKnownSku } from '../catalog/known-skus';
 import { inScope, readScope, visibleTo } from '../ledger/scope';
 import { parseOr, readJson } from '../parse';
 import { bearer, errorResponses, json } from '../route-docs';
 import { mayReadHold } from '../stock/authorize';
 import { prepareCommand } from '../stock/prepare';
-import { skuStock } from '../stubs';
 
 const SkuParam = z.object({ sku: SkuCode });
 const HoldParam = SkuParam.extend({ holdId: HoldId });

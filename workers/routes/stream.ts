@@ -14,14 +14,14 @@ import {
   type Subscription,
   TICKET_SUBPROTOCOL_PREFIX,
 } from '../../protocol/stream';
+import { getChannel, getLocations } from '../../shared/catalog/cache';
+import { streamHub } from '../../shared/stubs';
 import { type AppEnv, createApp } from '../app';
-import { getChannel, getLocations } from '../catalog/cache';
 import { bearer, errorResponses, json } from '../route-docs';
 import { mayStream, streamChannel } from '../stream/authorize';
 import { spendTicket, streamCaller } from '../stream/caller';
 import { refuseSocket, upgradeHeaders } from '../stream/refuse';
 import { issueTicket, TICKET_TTL_MS } from '../stream/ticket';
-import { streamHub } from '../stubs';
 
 const list = (text: string | undefined) => (text === undefined ? undefined : text.split(','));
 

@@ -10,10 +10,10 @@ import {
   WebhookPatch,
   WebhookView,
 } from '../../protocol/webhooks';
+import { webhooks } from '../../shared/stubs';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { bearer, errorResponses, json } from '../route-docs';
-import { webhooks } from '../stubs';
 
 // Webhook subscriptions to stock signals (the Webhooks object keeps them and delivers). Admin
 // keys only: a subscription's URL receives every matching signal of the mesh.

@@ -7,10 +7,10 @@ import {
   type StockThresholds,
   ThresholdsInput,
 } from '../../protocol/thresholds';
-import { getChannel, getLocation, refreshAfterMiss } from '../catalog/cache';
-import { mapLimited } from '../concurrency';
-import { allShards } from '../stream/rules';
-import { skuStock, streamHub } from '../stubs';
+import { getChannel, getLocation, refreshAfterMiss } from '../../shared/catalog/cache';
+import { mapLimited } from '../../shared/concurrency';
+import { allShards } from '../../shared/stream/rules';
+import { skuStock, streamHub } from '../../shared/stubs';
 
 // Signal thresholds in D1 and their push to the objects that judge them (docs/signals.md): each
 // SkuStock gets its SKU's overrides and every location's; every stream hub gets a channel's.

@@ -2,7 +2,7 @@ import { refuseCheckoutNamespace } from '../../objects/sku-stock/checkout-namesp
 import type { Principal } from '../../protocol/auth';
 import { Failure } from '../../protocol/errors';
 import type { Command } from '../../protocol/stock';
-import { getChannel, getLocations, refreshAfterMiss } from '../catalog/cache';
+import { getChannel, getLocations, refreshAfterMiss } from '../../shared/catalog/cache';
 import { authorizeCommand, namedLocations, type Scope } from './authorize';
 
 const missingFrom = async (env: Env, codes: readonly string[]): Promise<string[]> => {

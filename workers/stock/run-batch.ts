@@ -1,11 +1,11 @@
 import type { Context } from 'hono';
 import { Failure } from '../../protocol/errors';
 import { type Command, type LineOutcome, MAX_COMMANDS_PER_CALL } from '../../protocol/stock';
+import { refuseKitHold } from '../../shared/catalog/kits';
+import { unknownSkus } from '../../shared/catalog/known-skus';
+import { mapLimited } from '../../shared/concurrency';
+import { skuStock } from '../../shared/stubs';
 import type { AppEnv } from '../app';
-import { refuseKitHold } from '../catalog/kits';
-import { unknownSkus } from '../catalog/known-skus';
-import { mapLimited } from '../concurrency';
-import { skuStock } from '../stubs';
 import type { Scope } from './authorize';
 import { prepareCommand } from './prepare';
 

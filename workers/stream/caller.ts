@@ -3,10 +3,10 @@ import type { Principal } from '../../protocol/auth';
 import { Failure, ok, type Result } from '../../protocol/errors';
 import { shardOf } from '../../protocol/shard';
 import { TICKET_SUBPROTOCOL_PREFIX } from '../../protocol/stream';
+import { streamHub } from '../../shared/stubs';
 import type { AppEnv } from '../app';
 import { authenticate } from '../auth/authenticate';
 import { offeredSubprotocol } from '../auth/bearer';
-import { streamHub } from '../stubs';
 import { readTicket, type TicketClaims, ticketPrincipal } from './ticket';
 
 /** Who opens a stream socket: a ticket's principal (with the ticket), or the key's. */

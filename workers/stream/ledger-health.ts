@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { streamHub } from '../stubs';
-import { allShards } from './rules';
+import { allShards } from '../../shared/stream/rules';
+import { streamHub } from '../../shared/stubs';
 
 /** Past this age of the oldest event not yet in D1, the ledger view says `degraded`. */
 export const LEDGER_LAG_DEGRADED_SECONDS = 60;

@@ -1,6 +1,6 @@
 import { Failure } from '../../protocol/errors';
-import { streamHub } from '../stubs';
-import { allShards } from './rules';
+import { allShards } from '../../shared/stream/rules';
+import { streamHub } from '../../shared/stubs';
 
 /**
  * Tells every hub a key was revoked: each closes the key's sockets (4001) and refuses its new

@@ -1,5 +1,3 @@
-import { orderLocations, type Site } from '../../objects/checkout/geo';
-import type { CartItem, ReserveInput } from '../../objects/checkout/input';
 import type { Principal } from '../../protocol/auth';
 import { Failure } from '../../protocol/errors';
 import {
@@ -8,11 +6,13 @@ import {
   type ReservationRequest,
 } from '../../protocol/reservations';
 import { MAX_QUANTITY } from '../../protocol/stock';
-import { sha256Hex } from '../auth/api-key';
-import { canActForChannel } from '../auth/policy';
-import { getChannel, getLocations, refreshAfterMiss } from '../catalog/cache';
-import { getKits } from '../catalog/kits';
-import { unknownSkus } from '../catalog/known-skus';
+import { sha256Hex } from '../../shared/auth/api-key';
+import { canActForChannel } from '../../shared/auth/can-act';
+import { getChannel, getLocations, refreshAfterMiss } from '../../shared/catalog/cache';
+import { getKits } from '../../shared/catalog/kits';
+import { unknownSkus } from '../../shared/catalog/known-skus';
+import { orderLocations, type Site } from './geo';
+import type { CartItem, ReserveInput } from './input';
 
 /** Channels the principal may act on reservations for: null means every channel (admin). */
 export const reservationScope = (p: Principal, write: boolean): string[] | null => {
