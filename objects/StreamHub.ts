@@ -3,20 +3,15 @@ import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { type Connection, type ConnectionContext, Server, type WSMessage } from 'partyserver';
 import { z } from 'zod';
 import { ChannelCode } from '../protocol/catalog';
-import type { ErrorCode } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import { SkuUpdate } from '../protocol/sku-update';
 import {
-  ClientMessage,
   CloseCode,
   type HubChannelLag,
   type LedgerLag,
   ListingRules,
   PING,
   PONG,
-  type StreamFilter,
-  type StreamRow,
-  Subscription,
 } from '../protocol/stream';
 import type { SignalEvent } from '../protocol/webhooks';
 import { deliverSignals } from '../shared/signals/deliver';
@@ -29,17 +24,26 @@ import {
   syncAck,
 } from './stream-hub/channel-rows';
 import { ChannelSignals, publishChannelSignals, retryDelayMs } from './stream-hub/channel-signals';
-import type { ConnState } from './stream-hub/connection-state';
-import { ExposureEntries, Exposures } from './stream-hub/exposure';
+import { newConnState, readClientMessage, subscriptionOf } from './stream-hub/connection-state';
+import {
+  ExposureEntries,
+  Exposures,
+  exposedFrom,
+  type SkuExposure,
+  sharesLocation,
+} from './stream-hub/exposure';
+import { type FanOutContext, messageFor, newFanOutCache, viewNow } from './stream-hub/fan-out';
+import { channelLag, lagAfter } from './stream-hub/lag';
 import migrations from './stream-hub/migrations/migrations.js';
-import { type Change, PendingChanges } from './stream-hub/pending';
+import { PendingChanges } from './stream-hub/pending';
 import { beginReplay, type Replay, replayAfterRulesChange, rowsToSend } from './stream-hub/replay';
+import { RulesVersions } from './stream-hub/rules';
 import * as schema from './stream-hub/schema';
-import { HubStore, type RulesVersion } from './stream-hub/store';
+import { HubStore } from './stream-hub/store';
 import { type Outgoing, Subscriber } from './stream-hub/subscriber';
 import { SyncLags } from './stream-hub/sync-lag';
 import { SyncPokes, sqlSyncRegistry } from './stream-hub/sync-pokes';
-import { isNarrow, matchesSku, project, sameView } from './stream-hub/view';
+import { type HubRow, matchesSku, project, sameView } from './stream-hub/view';
 
 /** The gateway passes the authorized subscription to the hub in this header. */
 export const SUBSCRIPTION_HEADER = 'x-stockmesh-subscription';
@@ -48,6 +52,8 @@ const DEFAULT_WINDOW = 1000;
 /** A channel-signal publish in flight is retried this long after it started if the hub dies. */
 const SIGNAL_LEASE_MS = 15_000;
 const PAGE_ROWS = 100;
+/** Rows read at a time when a rules change re-judges a channel's signals over the shard. */
+const RULES_SCAN_ROWS = 1000;
 /**
  * After a fan-out of n messages the next waits n × this (at most MAX_FAN_OUT_GAP_MS): a hub with
  * many subscribers batches more and spends a bounded share of its thread sending, while one with
@@ -55,9 +61,6 @@ const PAGE_ROWS = 100;
  */
 const FAN_OUT_GAP_PER_MESSAGE_MS = 0.02;
 const MAX_FAN_OUT_GAP_MS = 50;
-
-const sameListing = (a: ListingRules, b: ListingRules) =>
-  JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
 
 /**
  * The latest state of a slice of SKUs (name = shard number) and the WebSocket fan-out of its
@@ -71,7 +74,7 @@ export class StreamHub extends Server<Env> {
   private readonly admission: AdmissionStore;
   private readonly window: number;
   private head = 0;
-  private rules = new Map<string, RulesVersion[]>();
+  private rules = new RulesVersions(new Map());
   /** Live sockets by connection id; rebuilt from the runtime's list after hibernation. */
   private entries: Map<string, Subscriber> | undefined;
   private readonly pending = new PendingChanges();
@@ -81,7 +84,7 @@ export class StreamHub extends Server<Env> {
   private readonly syncLags = new SyncLags(this.ctx.storage.kv);
   /** Degraded channels' exposure per SKU, taken off the other channels' listings. */
   private readonly exposures = new Exposures(this.ctx.storage.kv);
-  /** Channel-level out / back_in_stock, judged as rows are stored (docs/signals.md). */
+  /** Channel-level out / back_in_stock / low, judged as listings move (docs/signals.md). */
   private readonly signals = new ChannelSignals(this.ctx.storage.kv);
   private signalFailures = 0;
   /** Where channel signals go; tests swap it. */
@@ -90,6 +93,12 @@ export class StreamHub extends Server<Env> {
   private readonly pokes = new SyncPokes(sqlSyncRegistry(drizzle(this.ctx.storage)), (channel) =>
     channelSync(this.env, channel).poke(this.shard),
   );
+  /** What rendering a row for a subscriber needs: rules and exposure now (stream-hub/fan-out.ts). */
+  private readonly view: FanOutContext = {
+    shard: 0,
+    rules: (channel) => this.rules.now(channel)?.rules,
+    exposed: (sku, channel, exposure) => this.exposedOf(sku, channel, exposure),
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -102,7 +111,7 @@ export class StreamHub extends Server<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(drizzle(ctx.storage), migrations);
       this.head = this.store.head();
-      this.rules = this.store.loadRules();
+      this.rules = new RulesVersions(this.store.loadRules());
     });
   }
 
@@ -121,11 +130,10 @@ export class StreamHub extends Server<Env> {
     }
     const cursor = ++this.head;
     this.store.putRow(u, cursor, Date.now());
-    const rules = [...this.rules.values()].flatMap((v) => v.at(-1)?.rules ?? []);
-    const exposedOf = (channel: string) => this.exposures.of(u.sku, channel);
-    if (this.signals.record(u, previous?.locations, rules, exposedOf) > 0) {
-      void this.armSignals(Date.now());
-    }
+    const channels = this.rules
+      .current()
+      .map((r) => ({ rules: r, exposed: this.exposedOf(u.sku, r.code) }));
+    this.judge(this.signals.record(u, previous?.locations, channels));
     this.pending.add(
       { sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations },
       previous,
@@ -155,6 +163,11 @@ export class StreamHub extends Server<Env> {
     else await this.ctx.storage.deleteAlarm();
   }
 
+  /** Arms the signal alarm when a judgement raised any. */
+  private judge(raised: number): void {
+    if (raised > 0) void this.armSignals(Date.now());
+  }
+
   /** Sets the alarm to `at` unless one is due sooner (`force`: to `at` regardless). */
   private async armSignals(at: number, force = false): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
@@ -181,40 +194,69 @@ export class StreamHub extends Server<Env> {
     const q = ChannelRowsInput.parse(input);
     if (q.listing !== undefined) this.applyRules(q.listing, 'subscribe');
     this.pokes.register(q.channel);
-    const source = {
+    return readChannelRows(q, {
       head: this.head,
-      rules: this.rulesNow(q.channel),
+      rules: this.rules.now(q.channel),
       owns: (s: string) => this.owns(s),
-      exposed: (s: string) => this.exposures.of(s, q.channel),
-    };
-    return readChannelRows(q, { ...source, rowsAfter: (c, n) => this.store.rowsAfter(c, n) });
+      exposed: (s: string) => this.exposedOf(s, q.channel),
+      rowsAfter: (c, n) => this.store.rowsAfter(c, n),
+    });
   }
 
   /**
    * A degraded channel's exposure on this shard (SKU → units its marketplace still shows), or null
    * when it recovered (stream-hub/exposure.ts). The SKUs whose exposure moved get new cursors, so
-   * every other channel's ChannelSync reads them again with the new listed quantity; nothing else.
+   * every other channel's ChannelSync reads them again with the new listed quantity, their live
+   * channel subscribers get the new quantity, and a listing it ends or restores raises its signal.
    */
   async setExposure(channel: string, entries: unknown): Promise<number> {
     const code = ChannelCode.parse(channel);
     const parsed = entries === null ? null : ExposureEntries.parse(entries);
+    const before = new Map<string, SkuExposure>();
+    const skus = [...new Set([...Object.keys(parsed ?? {}), ...this.exposures.skusOf(code)])];
+    for (const sku of skus) before.set(sku, this.exposures.ofSku(sku));
     const moved = this.exposures.put(code, parsed);
     const now = Date.now();
     let restamped = 0;
     for (const sku of moved) {
-      if (this.store.row(sku) === undefined) continue;
-      this.store.restamp(sku, ++this.head, now);
+      const row = this.store.row(sku);
+      if (row === undefined) continue;
+      const cursor = ++this.head;
+      this.store.restamp(sku, cursor, now);
       restamped++;
+      const exposure = before.get(sku) ?? {};
+      const channels = this.rules.current().flatMap((r) => {
+        const [exposed, exposedBefore] = [
+          this.exposedOf(sku, r.code),
+          this.exposedOf(sku, r.code, exposure),
+        ];
+        return exposed === exposedBefore ? [] : [{ rules: r, exposed, exposedBefore }];
+      });
+      const stamped = { ...row, cursor, at: new Date(now).toISOString() };
+      this.judge(this.signals.record(stamped, row.locations, channels, `@${cursor}`));
+      this.pending.add(stamped, row, exposure);
     }
     if (restamped > 0) {
-      for (const other of this.rules.keys()) if (other !== code) this.pokes.poke(other);
+      for (const other of this.rules.channels()) if (other !== code) this.pokes.poke(other);
+      this.scheduleFanOut();
     }
     return restamped;
   }
 
   /** Units of the SKU other channels' degraded marketplaces expose, for `channel`'s listing. */
   async exposureOf(sku: string, channel: string): Promise<number> {
-    return this.exposures.of(sku, channel);
+    return this.exposedOf(sku, channel);
+  }
+
+  /**
+   * Units degraded channels that share a location with `channel` expose of the SKU, now or as
+   * `exposure` had them (docs/connectors.md, "Degraded channels").
+   */
+  private exposedOf(sku: string, channel: string, exposure?: SkuExposure): number {
+    const locations = (code: string) => this.rules.now(code)?.rules.locations;
+    return exposedFrom(exposure ?? this.exposures.ofSku(sku), channel, (degraded, ch) =>
+      sharesLocation(locations(degraded), locations(ch)),
+    );
   }
 
   /**
@@ -233,17 +275,9 @@ export class StreamHub extends Server<Env> {
         .filter((e) => e.state.filter.channel === channel)
         .map((e) => e.state.principal.keyId),
     );
-    const subscribers = this.store.acksOf(channel).map((a) => ({
-      connector: a.connector,
-      role: a.role,
-      shard: this.shard,
-      head: this.head,
-      acked: a.cursor,
-      ackedAt: a.ackedAt === null ? null : new Date(a.ackedAt).toISOString(),
-      ...this.lagAfter(a.cursor),
-      connected: connected.has(a.connector),
-    }));
-    return { shard: this.shard, head: this.head, subscribers };
+    const acks = this.store.acksOf(channel);
+    const lag = (acked: number) => this.lagAfter(acked);
+    return channelLag({ shard: this.shard, head: this.head, acks, connected, lag });
   }
 
   /** How far the D1 ledger is behind, over this hub's SKUs (for SkuStock's health check). */
@@ -277,7 +311,7 @@ export class StreamHub extends Server<Env> {
   }
 
   override onConnect(conn: Connection, ctx: ConnectionContext): void {
-    const sub = this.subscriptionOf(ctx.request);
+    const sub = subscriptionOf(ctx.request.headers.get(SUBSCRIPTION_HEADER));
     if (sub === undefined) {
       conn.close(CloseCode.invalid, 'Connect through GET /v1/stream');
       return;
@@ -296,20 +330,10 @@ export class StreamHub extends Server<Env> {
     const from = sub.from > this.head ? 0 : sub.from;
     const replay = beginReplay(
       from,
-      this.rulesNow(filter.channel)?.fromCursor ?? null,
-      this.rulesAt(filter.channel, from)?.fromCursor ?? null,
+      this.rules.now(filter.channel)?.fromCursor ?? null,
+      this.rules.at(filter.channel, from)?.fromCursor ?? null,
     );
-    const state: ConnState = {
-      principal,
-      filter,
-      replay,
-      since: 0,
-      sent: 0,
-      confirmed: 0,
-      confirmedCursor: from,
-      pages: [],
-      acked: -1,
-    };
+    const state = newConnState(sub, replay, from);
     try {
       conn.setState(state);
     } catch {
@@ -320,69 +344,48 @@ export class StreamHub extends Server<Env> {
     this.registry().set(conn.id, entry);
     if (filter.channel !== undefined && principal.role === 'connector') {
       const known = this.store.ack(principal.keyId, filter.channel);
-      this.store.saveAck({
-        connector: principal.keyId,
-        channel: filter.channel,
-        role: principal.role,
-        cursor: from,
-        ackedAt: from > 0 ? Date.now() : (known?.ackedAt ?? null),
-      });
+      const ackedAt = from > 0 ? Date.now() : (known?.ackedAt ?? null);
+      const { keyId: connector, role } = principal;
+      this.store.saveAck({ connector, channel: filter.channel, role, cursor: from, ackedAt });
     }
-    this.send(entry, {
-      type: 'hello',
-      shard: this.shard,
-      head: this.head,
-      from,
-      window: this.window,
-      confirmEvery: Math.max(1, Math.floor(this.window / 4)),
-    });
+    const confirmEvery = Math.max(1, Math.floor(this.window / 4));
+    const { shard, head, window } = this;
+    this.send(entry, { type: 'hello', shard, head, from, window, confirmEvery });
     this.pump(entry);
   }
 
   override onMessage(conn: Connection, message: WSMessage): void {
     const entry = this.registry().get(conn.id);
     if (entry === undefined) return;
-    let json: unknown;
-    try {
-      json = typeof message === 'string' ? JSON.parse(message) : undefined;
-    } catch {
-      this.sendError(entry, 'invalid_json', 'Messages are JSON text');
+    const read = readClientMessage(message);
+    if (!read.ok) {
+      this.send(entry, { type: 'error', code: read.code, message: read.message });
       return;
     }
-    const parsed = ClientMessage.safeParse(json);
-    if (!parsed.success) {
-      this.sendError(
-        entry,
-        'validation_failed',
-        'Expected {type:"ack",cursor} or {type:"received",count,cursor}',
-      );
-      return;
-    }
-    const m = parsed.data;
+    const m = read.message;
     if (m.type === 'received') {
       const lie = entry.confirm(m.count, m.cursor);
       if (lie !== undefined) {
         this.entries?.delete(conn.id);
         entry.shut({ code: 'validation_failed', message: lie }, CloseCode.invalid);
-        return;
-      }
-      if (entry.state.replay !== null) this.pump(entry);
+      } else if (entry.state.replay !== null) this.pump(entry);
       else this.keep(entry);
       return;
     }
     const { channel } = entry.state.filter;
     if (channel === undefined) {
-      this.sendError(entry, 'validation_failed', 'Only a channel subscription acknowledges');
+      const message = 'Only a channel subscription acknowledges';
+      this.send(entry, { type: 'error', code: 'validation_failed', message });
       return;
     }
     const acked = Math.min(m.cursor, this.head);
     // An ack that moves nothing gets no answer, so a client that acks every message (this
     // answer included) cannot loop with the hub.
-    if (!entry.acknowledge(acked)) return;
-    if (!this.keep(entry)) return;
+    if (!entry.acknowledge(acked) || !this.keep(entry)) return;
     const { keyId, role } = entry.state.principal;
     this.store.saveAck({ connector: keyId, channel, role, cursor: acked, ackedAt: Date.now() });
     const { behind, lagSeconds } = this.lagAfter(acked);
+    const sync = this.syncLags.field(channel, Date.now());
     this.send(entry, {
       type: 'lag',
       shard: this.shard,
@@ -390,7 +393,7 @@ export class StreamHub extends Server<Env> {
       head: this.head,
       behind,
       lagSeconds,
-      ...this.syncLags.field(channel, Date.now()),
+      ...sync,
     });
   }
 
@@ -430,16 +433,6 @@ export class StreamHub extends Server<Env> {
     conn.close(closeCode, error.message.slice(0, 123));
   }
 
-  private subscriptionOf(request: Request) {
-    try {
-      const header = request.headers.get(SUBSCRIPTION_HEADER);
-      const parsed = Subscription.safeParse(header === null ? undefined : JSON.parse(header));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   private registry(): Map<string, Subscriber> {
     if (this.entries !== undefined) return this.entries;
     const entries = new Map<string, Subscriber>();
@@ -456,20 +449,20 @@ export class StreamHub extends Server<Env> {
     return entries;
   }
 
-  /** Sends the pending changes to every live subscriber whose view they change. */
+  /** Sends the pending changes to every live subscriber whose view they change (fan-out.ts). */
   private fanOut(): void {
     this.flushScheduled = false;
     const changes = this.pending.take();
-    const first = changes[0]?.row.cursor;
-    if (first === undefined) return;
-    this.pokes.changed(changes, (channel) => this.rulesNow(channel)?.rules);
-    const views = new Map<string, (StreamRow | null)[]>();
-    const messages = new Map<string, string | null>();
+    if (changes.length === 0) return;
+    this.pokes.changed(changes, (channel) => this.rules.now(channel)?.rules);
+    const cache = newFanOutCache();
+    const ctx = { ...this.view, shard: this.shard };
     let sent = 0;
     for (const entry of [...this.registry().values()]) {
       // One subscriber's failure must never cost the others this batch.
       try {
-        const message = this.messageFor(entry, changes, first, views, messages);
+        const target = { ...entry.state, key: entry.key, filterKey: entry.filterKey };
+        const message = messageFor(target, changes, ctx, cache);
         if (message === null) continue;
         sent++;
         if (entry.unconfirmed < this.window) this.send(entry, message);
@@ -483,102 +476,37 @@ export class StreamHub extends Server<Env> {
     this.nextFanOutAt = Date.now() + gap;
   }
 
-  /** The message one live subscriber gets for these changes, or null when it needs none. */
-  private messageFor(
-    entry: Subscriber,
-    changes: Change[],
-    first: number,
-    views: Map<string, (StreamRow | null)[]>,
-    messages: Map<string, string | null>,
-  ): string | null {
-    const { filter, replay, since } = entry.state;
-    // A replaying socket gets the rows when its scan reaches their cursors.
-    if (replay !== null) return null;
-    // A socket that went live after some of these rows were stored had them in its replay, and
-    // may hold a newer state than the one before the batch: it gets every row after `since`.
-    if (since >= first) {
-      const rows = changes
-        .filter((c) => c.row.cursor > since && matchesSku(filter, c.row.sku))
-        .map(({ row }) => this.render({ row, previous: undefined }, filter))
-        .filter((r): r is StreamRow => r !== null);
-      return this.updateMessage(rows);
-    }
-    const cached = messages.get(entry.filterKey);
-    if (cached !== undefined) return cached;
-    let rendered = views.get(entry.key);
-    if (rendered === undefined) {
-      rendered = changes.map((c) => this.render(c, filter));
-      views.set(entry.key, rendered);
-    }
-    const message = this.updateMessage(
-      rendered.filter((r): r is StreamRow => r !== null && matchesSku(filter, r.sku)),
-    );
-    messages.set(entry.filterKey, message);
-    return message;
-  }
-
-  /** A change as a subscriber with this filter sees it, or null when its view did not change. */
-  private render({ row, previous }: Change, filter: StreamFilter): StreamRow | null {
-    const rules = this.rulesNow(filter.channel)?.rules;
-    const view = project(row, filter, rules);
-    // A narrowed view (some locations, a channel) skips changes it cannot see; a whole-SKU view
-    // gets every new seq, even one whose quantities came back to where they were (a hold and
-    // its release in one batch): its seq is what a compare-and-swap (`ifSeq`) needs.
-    if (previous !== undefined && isNarrow(filter)) {
-      if (sameView(view, project(previous, filter, rules))) return null;
-    }
-    return { ...row, ...view };
-  }
-
-  private updateMessage(rows: StreamRow[]): string | null {
-    const [only] = rows;
-    if (only === undefined) return null;
-    const shard = this.shard;
-    if (rows.length === 1)
-      return JSON.stringify({ type: 'update', shard, ...only } satisfies Outgoing);
-    const cursor = rows.reduce((max, r) => Math.max(max, r.cursor), 0);
-    return JSON.stringify({ type: 'updates', shard, cursor, rows } satisfies Outgoing);
-  }
-
   /** Sends replay pages while the subscriber keeps up; the last one is followed by caught-up. */
   private pump(entry: Subscriber): void {
     const { filter } = entry.state;
+    const ctx = { ...this.view, shard: this.shard };
+    const { channel } = filter;
     let replay: Replay | null = entry.state.replay;
     while (replay !== null && entry.mayPage) {
       const r: Replay = replay;
       const batch = this.store.rowsAfter(r.at, PAGE_ROWS);
-      const rules = this.rulesNow(filter.channel)?.rules;
-      const before = r.rulesFrom === null ? undefined : this.rulesAt(filter.channel, r.rulesFrom);
+      const before = r.rulesFrom === null ? undefined : this.rules.at(channel, r.rulesFrom)?.rules;
+      const exposed = (row: HubRow) =>
+        channel === undefined ? 0 : this.exposedOf(row.sku, channel);
       const rows = rowsToSend(
         batch,
         r,
         (row) => matchesSku(filter, row.sku) && this.owns(row.sku),
-        (row) => !sameView(project(row, filter, before?.rules), project(row, filter, rules)),
+        (row) => !sameView(project(row, filter, before, exposed(row)), viewNow(row, filter, ctx)),
       );
       const at = batch.at(-1)?.cursor ?? r.at;
-      if (rows.length > 0) {
-        const page: Outgoing = {
-          type: 'snapshot',
-          shard: this.shard,
-          cursor: Math.max(r.from, at),
-          rows: rows.map((row) => ({ ...row, ...project(row, filter, rules) })),
-        };
-        if (!entry.sendPage(page)) {
-          this.drop(entry, 'the hub could not send', CloseCode.restart);
-          return;
-        }
+      const cursor = Math.max(r.from, at);
+      const views = rows.map((row) => ({ ...row, ...viewNow(row, filter, ctx) }));
+      const page: Outgoing = { type: 'snapshot', shard: this.shard, cursor, rows: views };
+      const done = batch.length < PAGE_ROWS;
+      if (done) entry.state.since = this.head;
+      const end: Outgoing = { type: 'caught-up', shard: this.shard, cursor: this.head };
+      const pages = [...(rows.length > 0 ? [page] : []), ...(done ? [end] : [])];
+      if (!pages.every((p) => entry.sendPage(p))) {
+        this.drop(entry, 'the hub could not send', CloseCode.restart);
+        return;
       }
-      if (batch.length < PAGE_ROWS) {
-        replay = null;
-        entry.state.since = this.head;
-        const end: Outgoing = { type: 'caught-up', shard: this.shard, cursor: this.head };
-        if (!entry.sendPage(end)) {
-          this.drop(entry, 'the hub could not send', CloseCode.restart);
-          return;
-        }
-      } else {
-        replay = { ...r, at };
-      }
+      replay = done ? null : { ...r, at };
     }
     entry.state.replay = replay;
     this.keep(entry);
@@ -597,39 +525,42 @@ export class StreamHub extends Server<Env> {
     entry.resync(this.shard, `${reason}; resume from your cursor`, code);
   }
 
+  /**
+   * Takes a channel's rules as a new version (stream-hub/rules.ts); on a change, its subscribers
+   * replay what it altered and the listings it ends or restores raise their signals.
+   */
   private applyRules(rules: ListingRules, source: 'push' | 'subscribe'): void {
-    const versions = this.rules.get(rules.code) ?? [];
-    const current = versions.at(-1);
-    if (current !== undefined) {
-      const newer =
-        rules.updatedAt > current.rules.updatedAt ||
-        (source === 'push' && rules.updatedAt === current.rules.updatedAt);
-      if (!newer || sameListing(current.rules, rules)) return;
-    }
-    // The first version a hub sees is the only one its subscribers can have seen.
-    const fromCursor = current === undefined ? 0 : ++this.head;
-    this.store.addRules(rules, fromCursor);
-    this.rules.set(rules.code, [...versions, { fromCursor, rules }]);
-    if (current === undefined) return;
+    const change = this.rules.accept(rules, source, () => ++this.head);
+    if (change === null) return;
+    const { version, previous } = change;
+    this.store.addRules(rules, version.fromCursor);
+    if (previous === undefined) return;
     for (const entry of this.registry().values()) {
       if (entry.state.filter.channel !== rules.code) continue;
+      const { replay } = entry.state;
       entry.state.replay = replayAfterRulesChange(
-        entry.state.replay,
-        fromCursor - 1,
-        current.fromCursor,
+        replay,
+        version.fromCursor - 1,
+        previous.fromCursor,
       );
       this.pump(entry);
     }
-  }
-
-  private rulesNow(channel: string | undefined): RulesVersion | undefined {
-    return channel === undefined ? undefined : this.rules.get(channel)?.at(-1);
-  }
-
-  /** The version of a channel's rules in force at a cursor. */
-  private rulesAt(channel: string | undefined, cursor: number): RulesVersion | undefined {
-    if (channel === undefined) return undefined;
-    return this.rules.get(channel)?.findLast((v) => v.fromCursor <= cursor);
+    const tag = `@${version.fromCursor}`;
+    let batch: HubRow[] = [];
+    let after = 0;
+    do {
+      batch = this.store.rowsAfter(after, RULES_SCAN_ROWS);
+      for (const row of batch) {
+        if (!this.owns(row.sku)) continue;
+        const judge = {
+          rules,
+          rulesBefore: previous.rules,
+          exposed: this.exposedOf(row.sku, rules.code),
+        };
+        this.judge(this.signals.record(row, row.locations, [judge], tag));
+      }
+      after = batch.at(-1)?.cursor ?? after;
+    } while (batch.length === RULES_SCAN_ROWS);
   }
 
   /** After a change of STREAM_SHARDS a hub still holds SKUs now published elsewhere. */
@@ -638,18 +569,10 @@ export class StreamHub extends Server<Env> {
   }
 
   private lagAfter(acked: number) {
-    const behind = Math.max(0, this.head - acked);
-    if (behind === 0) return { behind, pendingSkus: 0, lagSeconds: 0 };
-    const pending = this.store.pendingAfter(acked);
-    const age = pending.oldestChangedAt === null ? 0 : Date.now() - pending.oldestChangedAt;
-    return { behind, pendingSkus: pending.skus, lagSeconds: Math.max(0, age) / 1000 };
+    return lagAfter(this.head, acked, (c) => this.store.pendingAfter(c), Date.now());
   }
 
   private send(entry: Subscriber, message: Outgoing | string): void {
     if (!entry.send(message)) this.drop(entry, 'the hub could not send', CloseCode.restart);
-  }
-
-  private sendError(entry: Subscriber, code: ErrorCode, message: string): void {
-    this.send(entry, { type: 'error', code, message });
   }
 }

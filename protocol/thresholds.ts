@@ -16,8 +16,13 @@ export const ThresholdsInput = z.strictObject({
 });
 export type ThresholdsInput = z.infer<typeof ThresholdsInput>;
 
-/** Channel overrides: a channel is out at listed 0 and back at `backInStock` listed units. */
+/**
+ * Channel overrides: a channel is out at listed 0, back at `backInStock` listed units, and low
+ * when listed units cover fewer than `lowCoverDays` days of its locations' demand.
+ */
 export const ChannelThresholdsInput = z.strictObject({
+  lowCoverDays: ThresholdsInput.shape.lowCoverDays,
+  band: ThresholdsInput.shape.band,
   backInStock: z.number().int().min(1).max(1_000_000).optional(),
 });
 export type ChannelThresholdsInput = z.infer<typeof ChannelThresholdsInput>;
@@ -50,7 +55,11 @@ export type ThresholdsView = z.infer<typeof ThresholdsView>;
 export const ChannelThresholdsView = z.object({
   code: z.string(),
   thresholds: ChannelThresholdsInput,
-  effective: z.object({ backInStock: z.number() }),
+  effective: z.object({
+    lowCoverDays: z.number().nullable(),
+    band: z.number(),
+    backInStock: z.number(),
+  }),
   updatedAt: z.string().nullable(),
 });
 export type ChannelThresholdsView = z.infer<typeof ChannelThresholdsView>;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationStock } from '../../protocol/stock';
 import type { ListingRules } from '../../protocol/stream';
-import { judgeChannels } from './channel-signals';
+import type { StockLevel } from '../signals/threshold';
+import { type ChannelJudge, judgeChannels } from './channel-signals';
 
 const rules: ListingRules = {
   code: 'web',
@@ -12,6 +13,13 @@ const rules: ListingRules = {
   endWhen: 0,
   updatedAt: '2026-12-01T00:00:00.000Z',
 };
+
+const rate = (ratePerDay: number) => ({
+  ratePerDay,
+  sigmaPerDay: 0,
+  coverDays: null,
+  stockoutAt: null,
+});
 
 const at = (available: number): LocationStock[] => [
   {
@@ -28,8 +36,15 @@ const at = (available: number): LocationStock[] => [
 ];
 
 /** Runs availables through the judge as the hub does: the previous row and the marks carried over. */
+const thresholds = (backInStock = 1, lowCoverDays: number | null = 5) => ({
+  lowCoverDays,
+  reorderPoint: null,
+  band: 0.2,
+  backInStock,
+});
+
 const run = (availables: number[], backInStock = 1) => {
-  let out = false;
+  let level: StockLevel | undefined;
   let previous: LocationStock[] | undefined;
   const signals: string[] = [];
   availables.forEach((a, i) => {
@@ -39,10 +54,10 @@ const run = (availables: number[], backInStock = 1) => {
       at: '2026-12-02T01:00:00.000Z',
       locations: at(a),
       previous,
-      channels: [{ rules, backInStock }],
-      isMarkedOut: () => out,
+      channels: [{ rules, thresholds: thresholds(backInStock) }],
+      levelOf: () => level,
     });
-    for (const [, mark] of v.marks) out = mark;
+    for (const [, mark] of v.marks) level = mark ?? undefined;
     signals.push(...v.events.map((e) => `${e.type}@${e.data.listed}`));
     previous = at(a);
   });
@@ -70,8 +85,8 @@ describe('channel signals', () => {
       at: '2026-12-02T01:00:00.000Z',
       locations: at(4),
       previous: at(6),
-      channels: [{ rules, backInStock: 1, exposed: 3 }],
-      isMarkedOut: () => false,
+      channels: [{ rules, thresholds: thresholds(), exposed: 3 }],
+      levelOf: () => undefined,
     });
     // available 4, minus 3 exposed elsewhere, minus the buffer of 1: listed 0.
     expect(v.events.map((e) => [e.type, e.data.listed])).toEqual([['out', 0]]);
@@ -86,8 +101,8 @@ describe('channel signals', () => {
       at: '2026-12-02T01:00:00.000Z',
       locations: at(5),
       previous: [],
-      channels: [{ rules, backInStock: 1 }],
-      isMarkedOut: () => false,
+      channels: [{ rules, thresholds: thresholds() }],
+      levelOf: () => undefined,
     });
     expect(first).toEqual({ events: [], marks: [] });
     const v = judgeChannels({
@@ -96,11 +111,11 @@ describe('channel signals', () => {
       at: '2026-12-02T01:00:00.000Z',
       locations: at(0),
       previous: at(4),
-      channels: [{ rules, backInStock: 1 }],
-      isMarkedOut: () => false,
+      channels: [{ rules, thresholds: thresholds() }],
+      levelOf: () => undefined,
     });
     expect(v).toEqual({
-      marks: [['web', true]],
+      marks: [['web', 'out']],
       events: [
         {
           id: 'TEE:web:out:9',
@@ -112,5 +127,63 @@ describe('channel signals', () => {
         },
       ],
     });
+  });
+
+  it('raises low once per crossing of the cover threshold, however the quantity wavers', () => {
+    // Buffer 1, 2 units a day at MAN: available 11 lists 10 (5 days, not low), 10 lists 9 (4.5).
+    const withRate = (a: number) => at(a).map((l) => ({ ...l, demand: rate(2) }));
+    let level: StockLevel | undefined;
+    let previous: LocationStock[] | undefined;
+    const seen: string[] = [];
+    const feed = (a: number, seq: number) => {
+      const v = judgeChannels({
+        sku: 'TEE',
+        seq,
+        at: '2026-12-02T01:00:00.000Z',
+        locations: withRate(a),
+        previous,
+        channels: [{ rules, thresholds: thresholds() }],
+        levelOf: () => level,
+      });
+      for (const [, mark] of v.marks) level = mark ?? undefined;
+      seen.push(...v.events.map((e) => `${e.type}@${e.data.listed}/${e.data.coverDays ?? '-'}`));
+      previous = withRate(a);
+    };
+    feed(40, 1); // first reading: silent
+    // 1,000 wobbles between 4.5 and 5.5 days of cover: in the band, one low only.
+    for (let i = 0; i < 1000; i++) feed(i % 2 === 0 ? 10 : 12, i + 2);
+    expect(seen).toEqual(['low@9/4.5']);
+    feed(14, 2000); // 13 listed: 6.5 days, clear of 5 × 1.2: ok again, silently
+    feed(10, 2001); // low again: the second real crossing
+    feed(1, 2002); // out supersedes low
+    feed(11, 2003); // back, and ok at 5 days
+    feed(10, 2004); // low: the third crossing
+    expect(seen).toEqual(['low@9/4.5', 'low@9/4.5', 'out@0/-', 'back_in_stock@10/-', 'low@9/4.5']);
+  });
+
+  it('judges a change of rules or exposure against the listing before it, with a tagged id', () => {
+    const judge = (channel: Omit<ChannelJudge, 'thresholds'>, level?: StockLevel) =>
+      judgeChannels({
+        sku: 'TEE',
+        seq: 7,
+        at: '2026-12-02T01:00:00.000Z',
+        locations: at(3),
+        previous: at(3),
+        channels: [{ ...channel, thresholds: thresholds() }],
+        levelOf: () => level,
+        tag: '@42',
+      });
+    // A buffer of 3 ends a listing of 2: out, once.
+    const tighter = judge({ rules: { ...rules, buffer: 3 }, rulesBefore: rules });
+    expect(tighter.events.map((e) => e.id)).toEqual(['TEE:web:out:7@42']);
+    expect(judge({ rules: { ...rules, buffer: 3 } }, 'out').events).toEqual([]);
+    // Exposure of 2 elsewhere going away lists 2 again: back in stock.
+    const back = judge({ rules, exposed: 0, exposedBefore: 2 }, 'out');
+    expect(back.events.map((e) => [e.id, e.data.listed])).toEqual([
+      ['TEE:web:back_in_stock:7@42', 2],
+    ]);
+    expect(back.marks).toEqual([['web', null]]);
+    // Nothing moved: nothing raised.
+    expect(judge({ rules, exposed: 1, exposedBefore: 1 })).toEqual({ events: [], marks: [] });
   });
 });

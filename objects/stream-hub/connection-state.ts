@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Subscription } from '../../protocol/stream';
+import type { ErrorCode } from '../../protocol/errors';
+import { ClientMessage, Subscription } from '../../protocol/stream';
 import { Replay } from './replay';
 
 /** Snapshot pages a subscriber may have unconfirmed: a replay goes at the reader's pace. */
@@ -30,3 +31,46 @@ export const ConnState = z.object({
   acked: z.number().int().min(-1).default(-1),
 });
 export type ConnState = z.infer<typeof ConnState>;
+
+/** The state of a socket that just connected, resuming after `from`. */
+export const newConnState = (
+  sub: Pick<Subscription, 'principal' | 'filter'>,
+  replay: Replay,
+  from: number,
+): ConnState => ({
+  principal: sub.principal,
+  filter: sub.filter,
+  replay,
+  since: 0,
+  sent: 0,
+  confirmed: 0,
+  confirmedCursor: from,
+  pages: [],
+  acked: -1,
+});
+
+/** The subscription the gateway authorized, from its header; undefined when absent or invalid. */
+export const subscriptionOf = (header: string | null): Subscription | undefined => {
+  try {
+    const parsed = Subscription.safeParse(header === null ? undefined : JSON.parse(header));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** A client's message, or the error to answer it with (docs/stream.md: `received`, `ack`). */
+export const readClientMessage = (
+  message: unknown,
+): { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; message: string } => {
+  let json: unknown;
+  try {
+    json = typeof message === 'string' ? JSON.parse(message) : undefined;
+  } catch {
+    return { ok: false, code: 'invalid_json', message: 'Messages are JSON text' };
+  }
+  const parsed = ClientMessage.safeParse(json);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const expected = 'Expected {type:"ack",cursor} or {type:"received",count,cursor}';
+  return { ok: false, code: 'validation_failed', message: expected };
+};

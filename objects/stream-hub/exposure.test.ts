@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Exposures } from './exposure';
+import { Exposures, exposedFrom, sharesLocation } from './exposure';
 
 const memory = () => {
   const m = new Map<string, unknown>();
@@ -24,5 +24,23 @@ describe('exposures', () => {
     expect(e.put('amazon', null)).toEqual(['A']);
     expect(e.of('A', 'web')).toBe(0);
     expect(e.channels()).toEqual([]);
+  });
+
+  it('takes exposure only off channels that share a location with the degraded channel', () => {
+    const locations: Record<string, string[]> = {
+      amazon: ['MAN'],
+      ebay: ['LON'],
+      web: ['MAN', 'BER'],
+    };
+    const shares = (a: string, b: string) => sharesLocation(locations[a], locations[b]);
+    const e = new Exposures(memory());
+    e.put('amazon', { A: 5 });
+    e.put('ebay', { A: 2 });
+    expect(e.of('A', 'web', shares)).toBe(5); // amazon sells MAN units; ebay's LON ones never
+    expect(exposedFrom(e.ofSku('A'), 'ebay', shares)).toBe(0);
+    expect(exposedFrom(e.ofSku('A'), 'amazon', shares)).toBe(0);
+    // A channel whose locations the hub does not know is taken to share, as before.
+    expect(exposedFrom(e.ofSku('A'), 'unknown', shares)).toBe(7);
+    expect(sharesLocation(['BER'], ['LON'])).toBe(false);
   });
 });

@@ -16,6 +16,30 @@ const KEY = 'stockmesh:exposure';
 
 export type ExposureStorage = { get(key: string): unknown; put(key: string, value: unknown): void };
 
+/** One SKU's exposure: degraded channel → units of the SKU its marketplace still shows. */
+export type SkuExposure = Record<string, number>;
+
+/** May a degraded channel's marketplace sell units `channel` lists (do they share a location)? */
+export type Shares = (degraded: string, channel: string) => boolean;
+
+/**
+ * Units of a SKU other degraded channels expose, for `channel`'s listing: only channels that
+ * share a location with it count (docs/connectors.md, "Degraded channels").
+ */
+export const exposedFrom = (exposure: SkuExposure, channel: string, shares: Shares): number => {
+  let total = 0;
+  for (const [code, units] of Object.entries(exposure)) {
+    if (code !== channel && shares(code, channel)) total += units;
+  }
+  return total;
+};
+
+/** Two channels share a location; a channel whose locations are unknown is taken to share. */
+export const sharesLocation = (
+  a: readonly string[] | undefined,
+  b: readonly string[] | undefined,
+): boolean => a === undefined || b === undefined || a.some((l) => b.includes(l));
+
 export class Exposures {
   private byChannel: Record<string, ExposureEntries> | undefined;
 
@@ -42,13 +66,24 @@ export class Exposures {
     return [...skus].filter((s) => before[s] !== after[s]);
   }
 
-  /** Units of the SKU the other channels' degraded marketplaces expose, for `channel`'s listing. */
-  of(sku: string, channel: string): number {
-    let total = 0;
+  /** The SKU's units per degraded channel. */
+  ofSku(sku: string): SkuExposure {
+    const out: SkuExposure = {};
     for (const [code, entries] of Object.entries(this.all())) {
-      if (code !== channel) total += entries[sku] ?? 0;
+      const units = entries[sku];
+      if (units !== undefined) out[code] = units;
     }
-    return total;
+    return out;
+  }
+
+  /** Units of the SKU the other channels' degraded marketplaces expose, for `channel`'s listing. */
+  of(sku: string, channel: string, shares: Shares = () => true): number {
+    return exposedFrom(this.ofSku(sku), channel, shares);
+  }
+
+  /** The SKUs a channel exposes on this shard. */
+  skusOf(channel: string): string[] {
+    return Object.keys(this.all()[channel] ?? {});
   }
 
   /** Channels whose exposure this hub holds. */

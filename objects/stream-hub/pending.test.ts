@@ -22,4 +22,14 @@ describe('PendingChanges', () => {
     ]);
     expect(pending.take()).toEqual([]);
   });
+
+  it('keeps the exposure the first state was seen under, across a restamp and a change', () => {
+    const pending = new PendingChanges();
+    pending.add(row('A', 2, 10), row('A', 1, 3));
+    pending.add(row('A', 2, 11), row('A', 2, 10), { amazon: 4 });
+    pending.add(row('A', 3, 12), row('A', 2, 11), { amazon: 9 });
+    expect(pending.take()).toEqual([
+      { row: row('A', 3, 12), previous: row('A', 1, 3), exposure: { amazon: 4 } },
+    ]);
+  });
 });

@@ -1,7 +1,11 @@
+import type { SkuExposure } from './exposure';
 import type { HubRow } from './view';
 
-/** A SKU's newest state not yet sent to live subscribers, and the state they last saw. */
-export type Change = { row: HubRow; previous: HubRow | undefined };
+/**
+ * A SKU's newest state not yet sent to live subscribers, the state they last saw and, when it
+ * has moved since, the SKU's exposure they last saw (a row restamped for exposure keeps its seq).
+ */
+export type Change = { row: HubRow; previous: HubRow | undefined; exposure?: SkuExposure };
 
 /**
  * Changes published since the last fan-out. A SKU changed again before the fan-out keeps one
@@ -10,9 +14,13 @@ export type Change = { row: HubRow; previous: HubRow | undefined };
 export class PendingChanges {
   private readonly bySku = new Map<string, Change>();
 
-  add(row: HubRow, previous: HubRow | undefined): void {
+  add(row: HubRow, previous: HubRow | undefined, exposure?: SkuExposure): void {
     const known = this.bySku.get(row.sku);
-    this.bySku.set(row.sku, { row, previous: known === undefined ? previous : known.previous });
+    const change: Change =
+      known === undefined ? { row, previous } : { row, previous: known.previous };
+    // Exposure unmoved since the first pending change is what its previous state was seen under.
+    const before = known?.exposure ?? exposure;
+    this.bySku.set(row.sku, before === undefined ? change : { ...change, exposure: before });
   }
 
   /** Every pending change in cursor order, leaving none. */

@@ -36,11 +36,15 @@ export const isNarrow = (filter: StreamFilter): boolean =>
 export const viewKey = (filter: StreamFilter): string =>
   `${filter.channel ?? ''}|${filter.locations?.join(',') ?? '*'}`;
 
-/** The subscriber's view of a row. */
+/**
+ * The subscriber's view of a row; `exposed` is what degraded channels take off its channel's
+ * listing (exposure.ts), so the stream lists what the channel's ChannelSync pushes.
+ */
 export const project = (
   row: Pick<HubRow, 'locations'>,
   filter: StreamFilter,
   rules: ListingRules | undefined,
+  exposed = 0,
 ): View => {
   const shown = visibleLocations(filter, rules);
   const locations =
@@ -48,7 +52,7 @@ export const project = (
   if (filter.channel === undefined || rules === undefined) return { locations };
   return {
     locations,
-    listed: { channel: filter.channel, ...listedQuantity(rules, row.locations) },
+    listed: { channel: filter.channel, ...listedQuantity(rules, row.locations, exposed) },
   };
 };
 

@@ -1,5 +1,10 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { StreamHub } from '../../objects/StreamHub';
 import { shardOf } from '../../protocol/shard';
+import type { SignalEvent } from '../../protocol/webhooks';
+import { streamHub } from '../../shared/stubs';
 import { api, createKey, uniq } from '../support/client';
 import { channel, location } from '../support/fixtures';
 import { is, openSocket, publish, SHARDS, skuUpdate } from './support';
@@ -10,6 +15,30 @@ let outside: string;
 beforeAll(async () => {
   [a, b, outside] = [await location(), await location(), await location()];
 });
+
+/** The SKU's hub, with its channel signals caught in `signals` instead of delivered. */
+const hubCatching = async (sku: string) => {
+  const hub = streamHub(env, shardOf(sku, SHARDS));
+  const signals: SignalEvent[] = [];
+  await runInDurableObject(hub, (h: StreamHub) => {
+    h.signalSink = async (events) => void signals.push(...events.filter((e) => e.sku === sku));
+  });
+  /** Every signal raised so far for these channels, once the outbox is empty (by id: a signal
+   * the runtime's own alarm and this one both sent counts once, as receivers take it). */
+  const raised = async (channels: string[]) => {
+    for (let waiting = 1, tries = 0; waiting > 0 && tries < 100; tries++) {
+      await runDurableObjectAlarm(hub);
+      waiting = await runInDurableObject(hub, (_h: StreamHub, state) => {
+        return [...state.storage.kv.list({ prefix: 'stockmesh:signal-outbox:', limit: 1 })].length;
+      });
+    }
+    const once = new Map(signals.map((e) => [e.id, e]));
+    return [...once.values()]
+      .filter((e) => e.channel !== undefined && channels.includes(e.channel))
+      .map((e) => `${e.type} ${e.channel} ${e.data.listed}`);
+  };
+  return { hub, raised };
+};
 
 const patchChannel = async (code: string, patch: Record<string, unknown>) => {
   const res = await api(`/v1/channels/${code}`, { method: 'PATCH', body: patch });
@@ -87,5 +116,75 @@ describe("a channel's listed quantity on the stream", () => {
     const page = await again.waitFor(is('snapshot'));
     expect(page.rows).toMatchObject([{ sku, seq: 1, listed: { quantity: 9, rule: 'buffer' } }]);
     again.ws.close();
+  });
+
+  it("lists what degraded channels' marketplaces may still sell, live and in replay, as the sync pushes it, on channels sharing their locations only", async () => {
+    const degraded = await channel([a]);
+    const sharing = await channel([a, b]);
+    const apart = await channel([b]);
+    const sku = uniq('EXP');
+    const shard = shardOf(sku, SHARDS);
+    const { hub, raised } = await hubCatching(sku);
+    await publish(skuUpdate(sku, 1, { [a]: 4, [b]: 5 }));
+    const socket = (code?: string, cursor = '') =>
+      openSocket(`shard=${shard}${code ? `&channel=${code}` : ''}&skus=${sku}${cursor}`);
+    const [live, other, whole] = [await socket(sharing), await socket(apart), await socket()];
+    const caughtUp = await live.waitFor(is('caught-up'));
+    await Promise.all([other, whole].map((x) => x.waitFor(is('caught-up'))));
+
+    // The degraded channel's marketplace still shows all 9: the sharing channel lists 0.
+    expect(await hub.setExposure(degraded, { [sku]: 9 })).toBe(1);
+    const ended = await live.waitFor(is('update'));
+    expect(ended).toMatchObject({
+      seq: 1,
+      listed: { channel: sharing, quantity: 0, rule: 'exposed' },
+    });
+    const read = await hub.channelRows({ channel: sharing, after: 0, rules: null, limit: 1000 });
+    expect(read.rows.find((r) => r.sku === sku)?.listed).toBe(0);
+    const fresh = await socket(sharing);
+    const resumed = await socket(sharing, `&cursor=${shard}:${caughtUp.cursor}`);
+    for (const x of [fresh, resumed]) {
+      const page = await x.waitFor(is('snapshot'));
+      expect(page.rows.map((r) => r.listed)).toEqual([
+        { channel: sharing, quantity: 0, rule: 'exposed' },
+      ]);
+    }
+
+    // A sale of 4 at b leaves 5 units, all still exposed: the sharing channel lists 0 until the
+    // degraded channel recovers.
+    await publish(skuUpdate(sku, 2, { [a]: 4, [b]: 1 }));
+    await whole.waitFor(is('update', (m) => m.seq === 2));
+    await hub.setExposure(degraded, null);
+    const back = await live.waitFor(is('update', (m) => m.listed?.quantity === 5));
+    expect(back).toMatchObject({ seq: 2, listed: { quantity: 5, rule: 'available' } });
+    await other.waitFor(is('update', (m) => m.seq === 2));
+    // The channel apart from the degraded one's locations never saw exposure; a whole-SKU
+    // subscriber got each new seq once and no restamp.
+    expect(other.messages.filter(is('update')).map((m) => [m.seq, m.listed?.quantity])).toEqual([
+      [2, 1],
+    ]);
+    expect(whole.messages.filter(is('update')).map((m) => m.seq)).toEqual([2]);
+    expect(live.messages.filter(is('update')).map((m) => [m.seq, m.listed?.quantity])).toEqual([
+      [1, 0],
+      [2, 0],
+      [2, 5],
+    ]);
+    // Exposure ending and restoring the listing raised one signal each; stock moved nothing else.
+    expect(await raised([degraded, sharing, apart])).toEqual([
+      `out ${sharing} 0`,
+      `back_in_stock ${sharing} 5`,
+    ]);
+    for (const x of [live, other, whole, fresh, resumed]) x.ws.close();
+  });
+
+  it('raises out and back_in_stock when a rule change ends or restores a listing, once each', async () => {
+    const code = await channel([a]);
+    const sku = uniq('RSIG');
+    const { raised } = await hubCatching(sku);
+    await publish(skuUpdate(sku, 1, { [a]: 3 }));
+    await patchChannel(code, { buffer: 3 }); // 3 − 3: out
+    await patchChannel(code, { buffer: 4 }); // still out: nothing
+    await patchChannel(code, { buffer: 0 }); // 3: back
+    expect(await raised([code])).toEqual([`out ${code} 0`, `back_in_stock ${code} 3`]);
   });
 });

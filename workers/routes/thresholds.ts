@@ -38,7 +38,14 @@ const channelView = (code: string, s: StoredThresholds): ChannelThresholdsView =
   return {
     code,
     thresholds,
-    effective: { backInStock: thresholds.backInStock ?? DEFAULT_THRESHOLDS.backInStock },
+    effective: {
+      lowCoverDays:
+        thresholds.lowCoverDays === undefined
+          ? DEFAULT_THRESHOLDS.lowCoverDays
+          : thresholds.lowCoverDays,
+      band: thresholds.band ?? DEFAULT_THRESHOLDS.band,
+      backInStock: thresholds.backInStock ?? DEFAULT_THRESHOLDS.backInStock,
+    },
     updatedAt: s.updatedAt,
   };
 };
@@ -127,9 +134,10 @@ export const thresholdRoutes = createApp()
     createRoute({
       method: 'put',
       path: '/v1/channels/{code}/thresholds',
-      summary: "Set a channel's back-in-stock threshold (listed units, 1–1,000,000; default 1)",
+      summary:
+        "Set a channel's signal thresholds (backInStock listed units 1–1,000,000, default 1; lowCoverDays 0.1–365 or null, default 5; band 0–2, default 0.2)",
       description:
-        'A channel is out when its listed quantity of a SKU reaches 0, and back in stock once it reaches backInStock again.',
+        'A channel is out when its listed quantity of a SKU reaches 0, back in stock once it reaches backInStock again, and low when listed units cover fewer than lowCoverDays days of its locations\' summed demand (leaving low needs cover clear of it by band).',
       tags: ['signals'],
       security: bearer,
       middleware: [requireRole('admin')],
