@@ -390,6 +390,20 @@ export class ChannelSync extends DurableObject<Env> {
     return ok(done);
   }
 
+  /**
+   * The marketplace cancelled an order whose sale was expected and put its units back on its own
+   * count: what it holds rises by them (docs/orders.md, "Echo suppression"). Once per order id.
+   */
+  async expectRestocked(input: unknown): Promise<Result<{ raised: number; avoided: number }>> {
+    const { orderId, lines } = Expectation.parse(input);
+    const opened = this.opened();
+    if (!opened.ok) return opened;
+    const compares = opened.value.adapter.buildRead !== undefined;
+    const done = this.engine.expectRestocked(orderId, lines, compares);
+    this.wake();
+    return ok(done);
+  }
+
   /** A hub saw the channel's listed quantities change on its shard. */
   async poke(shard: number): Promise<PokeAnswer> {
     if (this.row === undefined) return { wanted: false };

@@ -116,13 +116,20 @@ export class ShopifyShopSim extends AccountObject<ShopifyShop> {
         : action === 'cancel'
           ? await sim.orders.cancel(body, now)
           : await sim.orders.refund(body, now);
-    if (action === 'order') {
+    const id = 'id' in out && typeof out.id === 'number' ? out.id : undefined;
+    if (action === 'order' && id !== undefined) {
+      const levels: { item: string; location: string; n: number }[] = [];
       for (const l of PlaceShopifyOrder.parse(body).lines) {
         if (l.inventoryItemId !== undefined && l.locationId !== undefined) {
           sim.sells(l.inventoryItemId, l.locationId, l.quantity);
+          levels.push({ item: l.inventoryItemId, location: l.locationId, n: l.quantity });
         }
       }
+      sim.soldBy(id, levels);
     }
+    // Shopify's orderCancel restocks when asked (`restock: true`), as merchants mostly do.
+    const restock = z.object({ restock: z.boolean().default(true) }).parse(body ?? {}).restock;
+    if (action === 'cancel' && id !== undefined && restock) sim.restocks(id);
     const deliver = z.object({ deliver: z.boolean().default(false) }).parse(body ?? {}).deliver;
     if (!('delivery' in out) || out.delivery === undefined || !deliver) return out;
     return { ...out, delivered: await sim.orders.send(out.delivery) };

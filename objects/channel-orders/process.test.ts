@@ -9,6 +9,7 @@ const fakeStock = (free: Record<string, number>) => {
   const holds = new Map<string, { hold: OrderHold; state: 'committed' | 'cancelled' }>();
   const calls = { reserve: 0, cancel: 0 };
   const expected: { orderId: string; lines: { sku: string; quantity: number }[] }[] = [];
+  const restocked: { orderId: string; lines: { sku: string; quantity: number }[] }[] = [];
   const ports: Ports = {
     now: () => 1_000,
     map: async (lines) =>
@@ -49,6 +50,9 @@ const fakeStock = (free: Record<string, number>) => {
     expectSold: async (orderId, lines) => {
       expected.push({ orderId, lines });
     },
+    expectRestocked: async (orderId, lines) => {
+      restocked.push({ orderId, lines });
+    },
     holdState: async (h) => (holds.get(h.holdId)?.state === 'committed' ? 'committed' : 'other'),
     cancel: async (h) => {
       calls.cancel++;
@@ -60,7 +64,7 @@ const fakeStock = (free: Record<string, number>) => {
     },
     restock: async () => null,
   };
-  return { ports, free, calls, expected };
+  return { ports, free, calls, expected, restocked };
 };
 
 const order = (orderId: string, ...lines: [string, number][]): OrderEvent => ({
@@ -145,5 +149,23 @@ describe('apply', () => {
     const r = await run(ports, [refund, order('1', ['A', 2]), refund]);
     expect(r.get('1')).toMatchObject({ status: 'committed', refunds: ['rf1'] });
     expect(free.A).toBe(5);
+  });
+
+  it('tells the sync once that the marketplace restocked a cancelled order it was told was sold', async () => {
+    const { ports, restocked } = fakeStock({ A: 5, B: 0 });
+    await run(ports, [
+      order('1', ['A', 2], ['X', 1]),
+      { type: 'cancel', orderId: '1' },
+      { type: 'cancel', orderId: '1' },
+      order('2', ['B', 1]), // oversold: sold on the marketplace all the same
+      { type: 'cancel', orderId: '2' },
+      { type: 'cancel', orderId: '3' }, // before its order: never sold, nothing to restock
+      order('4', ['X', 1]), // unmapped: never told
+      { type: 'cancel', orderId: '4' },
+    ]);
+    expect(restocked).toEqual([
+      { orderId: '1', lines: [{ sku: 'A', quantity: 2 }] },
+      { orderId: '2', lines: [{ sku: 'B', quantity: 1 }] },
+    ]);
   });
 });

@@ -28,6 +28,8 @@ export type Ports = {
    * order id; best effort: a compare-and-set push catches a missed one).
    */
   expectSold(orderId: string, lines: { sku: string; quantity: number }[]): Promise<void>;
+  /** Tells the channel's sync that the marketplace put a cancelled order's units back (once). */
+  expectRestocked(orderId: string, lines: { sku: string; quantity: number }[]): Promise<void>;
   holdState(hold: OrderHold): Promise<HoldState>;
   /** Cancels a committed hold (idempotent on `key`). */
   cancel(hold: OrderHold, key: string): Promise<AppError | null>;
@@ -108,8 +110,13 @@ const placeOrder = async (
   return { ...r, waiting: [] };
 };
 
+/** Statuses whose sale the channel's sync was told of (placeOrder's expectSold). */
+const SOLD: readonly OrderRecord['status'][] = ['committed', 'oversold', 'failed'];
+
 const cancelOrder = async (r: OrderRecord, ports: Ports): Promise<OrderRecord> => {
   if (r.status === 'cancelled') return r;
+  // The marketplace gives the units back to its own count as it cancels: whatever we give back.
+  if (SOLD.includes(r.status)) await ports.expectRestocked(r.orderId, cartLines(r.lines));
   const holds: OrderHold[] = [];
   const problems: string[] = [];
   for (const h of r.holds) {

@@ -70,6 +70,28 @@ const holdsOf = (view: ReservationView): OrderHold[] =>
     })),
   );
 
+/**
+ * Tells the channel's sync what the marketplace did to its own count; best effort (a missed one
+ * costs a stale compare and a re-read). not_connected: no outbound sync, nothing to tell.
+ */
+const tellSync = async (
+  channel: string,
+  what: string,
+  orderId: string,
+  call: () => Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>,
+): Promise<void> => {
+  try {
+    const out = await call();
+    if (!out.ok && out.error.code !== 'not_connected') {
+      console.warn(`orders ${channel}: ${what} of ${orderId} not recorded: ${out.error.message}`);
+    }
+  } catch (e) {
+    console.warn(
+      `orders ${channel}: ${what} of ${orderId} not recorded: ${e instanceof Error ? e.message : e}`,
+    );
+  }
+};
+
 /** The ports process.ts drives, for one channel. */
 export const stockPorts = (env: Env, channel: string, kind: InboundKind): Ports => {
   let index: Promise<MappingIndex> | undefined;
@@ -134,19 +156,15 @@ export const stockPorts = (env: Env, channel: string, kind: InboundKind): Ports 
     },
 
     async expectSold(orderId, lines) {
-      try {
-        const out = await channelSync(env, channel).expectSold({ orderId, lines });
-        // not_connected: no outbound sync for this channel, nothing to tell.
-        if (!out.ok && out.error.code !== 'not_connected') {
-          console.warn(
-            `orders ${channel}: expectation of ${orderId} not recorded: ${out.error.message}`,
-          );
-        }
-      } catch (e) {
-        console.warn(
-          `orders ${channel}: expectation of ${orderId} not recorded: ${e instanceof Error ? e.message : e}`,
-        );
-      }
+      await tellSync(channel, 'expectation', orderId, () =>
+        channelSync(env, channel).expectSold({ orderId, lines }),
+      );
+    },
+
+    async expectRestocked(orderId, lines) {
+      await tellSync(channel, 'restock', orderId, () =>
+        channelSync(env, channel).expectRestocked({ orderId, lines }),
+      );
     },
 
     async holdState(hold): Promise<HoldState> {

@@ -226,6 +226,34 @@ describe('the sync engine', () => {
     expect(w.engine.figures(w.clock).totals).toMatchObject({ stale: 0, avoided: 1 });
   });
 
+  it('does not push back the rise a marketplace cancellation causes either, and compares against what it holds', async () => {
+    const w = new World();
+    w.setListed('A', 5);
+    await w.settle();
+    const pushes = w.market.log.length;
+    w.market.quantities.set('A', 3); // sold 2
+    w.engine.expectSold('o-1', [{ sku: 'A', quantity: 2 }], true);
+    w.setListed('A', 3);
+    w.engine.pollAll();
+    await w.settle();
+    w.market.quantities.set('A', 5); // cancelled: the marketplace put the 2 back
+    expect(w.engine.expectRestocked('o-1', [{ sku: 'A', quantity: 2 }], true).raised).toBe(1);
+    expect(w.engine.expectRestocked('o-1', [{ sku: 'A', quantity: 2 }], true).raised).toBe(0);
+    // Until our own rise arrives the SKU waits, so 3 is never pushed over the restock.
+    const at = await w.run();
+    expect(at).toBeGreaterThan(w.clock);
+    w.setListed('A', 5);
+    w.engine.pollAll();
+    await w.settle();
+    expect(w.market.log.length).toBe(pushes);
+    w.setListed('A', 6);
+    w.engine.pollAll();
+    await w.settle();
+    expect(shows(w, 'A')).toBe(6);
+    expect(w.market.log.length).toBe(pushes + 1);
+    expect(w.engine.figures(w.clock).totals).toMatchObject({ stale: 0, avoided: 2 });
+  });
+
   it('holds a SKU back while its order has not dropped the listed quantity, then pushes it', async () => {
     const w = new World();
     w.setListed('A', 5);

@@ -113,8 +113,8 @@ export class SyncEngine {
   private readonly soldInFlight = new Map<string, number>();
   /**
    * SKUs an order's expectation lowered before their listed quantity dropped (the commit is still
-   * on its way through the hub): not pushed until it arrives or this time passes, so the
-   * marketplace is never told its own sale back.
+   * on its way through the hub), or a cancel's raised before it rose: not pushed until it arrives
+   * or this time passes, so the marketplace is never told its own sale or restock back.
    */
   private readonly awaitingDrop = new Map<string, number>();
   /** SKU → quantity of the bulk job in flight. */
@@ -221,29 +221,55 @@ export class SyncEngine {
     lines: readonly { sku: string; quantity: number }[],
     compares: boolean,
   ): { lowered: number; avoided: number } {
+    const done = this.expectMarketplace(orderId, lines, -1, compares);
+    return { lowered: done.moved, avoided: done.avoided };
+  }
+
+  /**
+   * The marketplace cancelled an order whose sale was expected, and put its units back on its own
+   * count: `pushed` rises by them, so the rise of our listed quantity the cancel causes is not
+   * pushed either (docs/orders.md, "Echo suppression"). Once per order id.
+   */
+  expectRestocked(
+    orderId: string,
+    lines: readonly { sku: string; quantity: number }[],
+    compares: boolean,
+  ): { raised: number; avoided: number } {
+    const done = this.expectMarketplace(`cancel:${orderId}`, lines, 1, compares);
+    return { raised: done.moved, avoided: done.avoided };
+  }
+
+  /** Moves `pushed` of each line's SKU by its units × `sign`, as the marketplace moved its count. */
+  private expectMarketplace(
+    key: string,
+    lines: readonly { sku: string; quantity: number }[],
+    sign: 1 | -1,
+    compares: boolean,
+  ): { moved: number; avoided: number } {
     const now = this.ports.now();
-    if (!this.repo.firstExpectation(orderId, now)) return { lowered: 0, avoided: 0 };
+    if (!this.repo.firstExpectation(key, now)) return { moved: 0, avoided: 0 };
     const units = new Map<string, number>();
     for (const l of lines) units.set(l.sku, (units.get(l.sku) ?? 0) + l.quantity);
     const changed: SyncItem[] = [];
     let avoided = 0;
     for (const [sku, quantity] of units) {
       const item = this.queue.get(sku) ?? this.repo.item(sku);
-      // Never pushed, or unknown after a refused compare: nothing to subtract from.
+      // Never pushed, or unknown after a refused compare: nothing to move.
       if (item === undefined || item.pushed === null || quantity <= 0) continue;
       if (compares && this.carries(sku)) {
-        this.soldInFlight.set(sku, (this.soldInFlight.get(sku) ?? 0) + quantity);
+        this.soldInFlight.set(sku, (this.soldInFlight.get(sku) ?? 0) - sign * quantity);
       }
-      const next = { ...item, pushed: item.pushed - quantity };
+      const next = { ...item, pushed: item.pushed + sign * quantity };
       if (isPending(item) && !isPending(next)) avoided++;
-      if (isPending(next) && next.listed > next.pushed)
-        this.awaitingDrop.set(sku, now + AWAIT_DROP_MS);
+      // Our own move of the listed quantity has not arrived yet: wait for it before pushing.
+      const behind = sign < 0 ? next.listed > next.pushed : next.listed < next.pushed;
+      if (isPending(next) && behind) this.awaitingDrop.set(sku, now + AWAIT_DROP_MS);
       changed.push(next);
       this.queue.put(next);
     }
     this.repo.putItems(changed);
     if (avoided > 0) this.countAvoided(avoided);
-    return { lowered: changed.length, avoided };
+    return { moved: changed.length, avoided };
   }
 
   /** What the marketplace was last told of each SKU it shows some of: a degraded channel's exposure. */

@@ -73,7 +73,11 @@ export class ShopifyShop implements SimAccount {
     unchanged: 0,
     /** Units sold by orders placed here. */
     sold: 0,
+    /** Units cancelled orders put back (Shopify's orderCancel with `restock: true`). */
+    restocked: 0,
   };
+  /** The levels each order placed here took units off, by order id, until it is cancelled. */
+  private readonly orderLevels = new Map<string, { item: string; location: string; n: number }[]>();
 
   constructor(
     readonly shop: string,
@@ -139,6 +143,22 @@ export class ShopifyShop implements SimAccount {
     };
     this.levels.set(key, { ...level, available: level.available - quantity });
     this.totals.sold += quantity;
+  }
+
+  /** Remembers which levels an order took units off, so its cancellation can put them back. */
+  soldBy(orderId: number, lines: { item: string; location: string; n: number }[]): void {
+    if (lines.length > 0) this.orderLevels.set(String(orderId), lines);
+  }
+
+  /** A cancelled order restocked: its units go back on the levels it took them off, once. */
+  restocks(orderId: number): void {
+    for (const l of this.orderLevels.get(String(orderId)) ?? []) {
+      const key = `${l.item}|${l.location}`;
+      const level = this.levels.get(key);
+      if (level !== undefined) this.levels.set(key, { ...level, available: level.available + l.n });
+      this.totals.restocked += l.n;
+    }
+    this.orderLevels.delete(String(orderId));
   }
 
   /** The available quantity of an item at a location (0 when never set). */

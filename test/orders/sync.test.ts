@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SkuSyncDetail } from '../../protocol/connections';
 import {
+  adjust,
   connect,
   drain,
   makeShop,
@@ -31,7 +32,14 @@ const LOCATION_ID = 'gid://shopify/Location/1';
 
 type ShopListing = {
   items: { inventoryItemId: string; locationId: string; available: number }[];
-  totals: { applied: number; stale: number; unchanged: number; sold: number; duplicates: number };
+  totals: {
+    applied: number;
+    stale: number;
+    unchanged: number;
+    sold: number;
+    restocked: number;
+    duplicates: number;
+  };
 };
 
 /** A seeded generator, so a failure replays the same way. */
@@ -175,6 +183,49 @@ describe('echo suppression', () => {
     }
     stop();
   }, 120_000);
+  it('never pushes back the units a marketplace cancellation put back either: no push for a sale and its cancel, one for the next change', async () => {
+    const { channel, shop, skus, itemOf, location } = await shopifyChannel([10]);
+    const [sku = ''] = skus;
+    const inventoryItemId = itemOf.get(sku) ?? '';
+    const stop = keepAlive([shop]);
+    takeOverAlarms();
+    await drain(channel);
+    const settle = async () => {
+      await processAll(channel);
+      await published(skus);
+      await pokeAll(channel);
+      await drain(channel);
+    };
+    const before = await sim<ShopListing>('shopify', 'listing', shop);
+    const placed = await sim<{ id: number; delivery: { body: string } }>('shopify', 'order', shop, {
+      lines: [{ sku, quantity: 3, inventoryItemId, locationId: LOCATION_ID }],
+    });
+    const sold = placed.delivery.body;
+    await deliver(channel, 'shopify', sold, await shopifyHeaders('orders/create', sold));
+    await settle();
+    expect(await listedOf(channel, sku)).toBe(7);
+    const cancelled = await sim<{ delivery: { body: string } }>('shopify', 'cancel', shop, {
+      id: placed.id,
+    });
+    const body = cancelled.delivery.body;
+    await deliver(channel, 'shopify', body, await shopifyHeaders('orders/cancelled', body));
+    await settle();
+    const after = await sim<ShopListing>('shopify', 'listing', shop);
+    expect(after.totals.restocked - before.totals.restocked).toBe(3);
+    // Neither the sale's drop nor the cancel's rise went back to the shop, and nothing was stale.
+    expect(after.totals.applied - before.totals.applied).toBe(0);
+    expect(after.totals.stale - before.totals.stale).toBe(0);
+    const level = (l: ShopListing) => l.items.find((i) => i.inventoryItemId === inventoryItemId);
+    expect([level(after)?.available, await listedOf(channel, sku)]).toEqual([10, 10]);
+    expect((await statusOf(channel)).counts.avoided).toBe(2);
+    // A change of our own is pushed, once.
+    await adjust(sku, location, 1);
+    await settle();
+    const last = await sim<ShopListing>('shopify', 'listing', shop);
+    expect(last.totals.applied - before.totals.applied).toBe(1);
+    expect(level(last)?.available).toBe(11);
+    stop();
+  }, 60_000);
 });
 
 type Delivery = { eventId: string; type: string };
