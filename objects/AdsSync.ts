@@ -66,8 +66,12 @@ export class AdsSync extends DurableObject<Env> {
   private readonly pusher: AdsPusher;
   private scheduler!: AlarmScheduler;
   private row: ConnectionRow | undefined;
-  /** Test seam: awaited around each ads API request (crash tests stop the object there). */
+  /**
+   * Test seams: awaited around each ads API request (crash tests stop the object there), and
+   * before signals are taken in (a refusing connection throws there).
+   */
   readonly seam: {
+    beforeSignal?: () => Promise<void>;
     beforeSend?: (req: HttpRequest) => Promise<void>;
     afterSend?: (req: HttpRequest) => Promise<void>;
   } = {};
@@ -233,6 +237,7 @@ export class AdsSync extends DurableObject<Env> {
 
   /** Stock signals in: folded once per id, rules applied, actions queued and pushed by the alarm. */
   async signal(events: SignalEvent[]): Promise<void> {
+    await this.seam.beforeSignal?.();
     const parsed = Events.parse(events);
     const row = this.row;
     if (row === undefined || parsed.length === 0) return;

@@ -1,21 +1,27 @@
 import { DurableObject } from 'cloudflare:workers';
+import { asc } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import { catalogDb } from '../db/client';
+import { adsConnections } from '../db/schema';
 import { err, ok, type Result } from '../protocol/errors';
 import type {
   Delivery,
   DeliveryPage,
+  ScopedSignalQuery,
   SignalEvent,
   SignalPage,
-  ScopedSignalQuery,
   WebhookCreate,
   WebhookCreated,
   WebhookPatch,
   WebhookView,
 } from '../protocol/webhooks';
+import { adsSync } from '../shared/stubs';
 import { generateSecret, sign } from './channel-sync/adapters/standard-webhooks';
 import { channelKey, open, seal } from './channel-sync/crypto';
 import { nextAttemptAt, shouldDisable } from './signals/retry-schedule';
+import { AdsRelay, type AdsTarget, RELAY_TYPES } from './webhooks/ads-relay';
+import { Jobs } from './webhooks/jobs';
 import { deliveryBody, messageId, wants } from './webhooks/match';
 import migrations from './webhooks/migrations/migrations.js';
 import * as schema from './webhooks/schema';
@@ -70,6 +76,9 @@ export class Webhooks extends DurableObject<Env> {
   private readonly store: WebhookStore;
   /** Recent signals for GET /v1/signals. */
   private readonly log: SignalLog;
+  /** Hands the log's stock signals to every ads connection, each from its own cursor. */
+  private readonly relay: AdsRelay;
+  private readonly jobs: Jobs;
   /** Tests replace how a delivery is sent. */
   readonly seam: { send?: Send } = {};
 
@@ -78,6 +87,12 @@ export class Webhooks extends DurableObject<Env> {
     const db = drizzle(ctx.storage, { schema });
     this.store = new WebhookStore(db);
     this.log = new SignalLog(db);
+    this.jobs = new Jobs(db);
+    this.relay = new AdsRelay(db, this.jobs, {
+      connections: () => adsTargets(env),
+      send: (name, events) => adsSync(env, name).signal(events),
+      now: () => Date.now(),
+    });
     ctx.blockConcurrencyWhile(async () => {
       migrate(db, migrations);
     });
@@ -173,12 +188,17 @@ export class Webhooks extends DurableObject<Env> {
   }
 
   /**
-   * Takes signals in: one delivery per enabled subscription that wants each. Idempotent: the
-   * same signal (same id) published again adds nothing. Answers how many deliveries were added.
+   * Takes signals in: one delivery per enabled subscription that wants each, and the stock
+   * signals relayed to every ads connection by the alarm. Idempotent: the same signal (same id)
+   * published again adds nothing. Answers how many deliveries were added.
    */
   async publish(events: SignalEvent[]): Promise<number> {
     const now = Date.now();
     this.log.record(events, now);
+    if (events.some((e) => RELAY_TYPES.includes(e.type))) {
+      this.relay.wake(now);
+      await this.armAt(now);
+    }
     const subscriptions = this.store.subscriptions().filter((s) => s.enabled);
     let added = 0;
     for (const event of events) {
@@ -258,18 +278,31 @@ export class Webhooks extends DurableObject<Env> {
     return ok(deliveryView(next));
   }
 
+  /** Each ads connection's relay cursor: how far it took the signal log, and whether it refuses. */
+  async adsRelay(): Promise<ReturnType<AdsRelay['rows']>> {
+    return this.relay.rows();
+  }
+
   override async alarm(): Promise<void> {
     const now = Date.now();
     const due = this.store.due(now, PER_RUN);
     // Leased first: an attempt this run dies in is sent again once the lease runs out.
     for (const d of due) this.store.saveDelivery({ ...d, nextAttemptAt: now + LEASE_MS });
+    const relaying = this.relay.take(now, now + LEASE_MS);
     await this.armAt(now + LEASE_MS);
     const secrets = new Map<string, string | null>();
-    for (let i = 0; i < due.length; i += PARALLEL) {
-      await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, secrets)));
-    }
+    const deliver = async () => {
+      for (let i = 0; i < due.length; i += PARALLEL) {
+        await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, secrets)));
+      }
+    };
+    // The relay does not wait for slow webhook receivers, nor they for a refusing connection.
+    await Promise.all([
+      deliver(),
+      relaying ? this.relay.run() : undefined,
+    ]);
     this.store.prune(now - KEEP_MS);
-    const next = this.store.nextDue();
+    const next = earliest(this.store.nextDue(), this.jobs.next());
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
@@ -387,6 +420,20 @@ export class Webhooks extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }
+
+const earliest = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+
+/** Every ads connection D1 names, with its creation time (where its relay cursor starts). */
+const adsTargets = async (env: Env): Promise<AdsTarget[]> => {
+  const rows = await catalogDb(env)
+    .select({ name: adsConnections.name, createdAt: adsConnections.createdAt })
+    .from(adsConnections)
+    .orderBy(asc(adsConnections.name));
+  // A createdAt that does not parse starts the cursor at the log's beginning: extra signals are
+  // harmless (taken once by id), missing ones are not.
+  return rows.map((r) => ({ name: r.name, createdAt: Date.parse(r.createdAt) || 0 }));
+};
 
 const parseCursor = (text: string): { at: number; id: string } | null => {
   const m = /^(\d{1,16}):(msg_[0-9a-f]{24})$/.exec(text);

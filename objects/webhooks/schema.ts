@@ -61,3 +61,29 @@ export const signals = sqliteTable(
   },
   (t) => [index('signals_age').on(t.recordedAt), index('signals_sku').on(t.sku, t.n)],
 );
+
+/**
+ * Per ads connection, how far the relay has handed it the signal log (docs/signals.md): each
+ * connection moves on its own, so one that refuses holds no other.
+ */
+export const adsRelay = sqliteTable('ads_relay', {
+  name: text('name').primaryKey(),
+  /** The connection's createdAt (ms) as D1 has it: a new one with the same name starts afresh. */
+  createdAt: integer('created_at').notNull(),
+  /** The log's `n` of the last signal this connection accepted (or was not meant to get). */
+  after: integer('after').notNull(),
+  failures: integer('failures').notNull(),
+  /** While refusing: not tried again before this. */
+  notBefore: integer('not_before'),
+  lastError: text('last_error'),
+});
+
+/**
+ * The background jobs of the object, each a JSON state with the time it is next due
+ * (the ads relay's wake-up, a location's thresholds pushed to every SKU a page at a time).
+ */
+export const jobs = sqliteTable('jobs', {
+  name: text('name').primaryKey(),
+  dueAt: integer('due_at'),
+  state: text('state').notNull(),
+});

@@ -1,7 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AdsSync } from '../../objects/AdsSync';
 import type { Webhooks } from '../../objects/Webhooks';
+import { CREATED_SKEW_MS } from '../../objects/webhooks/ads-relay';
 import type { AdsActionPage, AdsStatus } from '../../protocol/ads';
 import { shardOf } from '../../protocol/shard';
 import type { SignalEvent, SignalPage, WebhookCreated } from '../../protocol/webhooks';
@@ -21,17 +23,21 @@ const hooks = () => webhooks(env);
 let sites: { MAN: string; RTM: string };
 let channel: string;
 
-beforeAll(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + 365 * 24 * 3600 * 1000);
-  sites = await makeSites('MAN', 'RTM');
-  channel = await makeChannel([sites.MAN]);
-  await runInDurableObject(hooks(), (instance: Webhooks) => {
+/** Webhook deliveries land in `received` (again after a restart of the object). */
+const captureDeliveries = () =>
+  runInDurableObject(hooks(), (instance: Webhooks) => {
     instance.seam.send = async (url, init) => {
       received.push({ url, headers: new Headers(init.headers), body: String(init.body) });
       return new Response('ok');
     };
   });
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 365 * 24 * 3600 * 1000);
+  sites = await makeSites('MAN', 'RTM');
+  channel = await makeChannel([sites.MAN]);
+  await captureDeliveries();
 });
 afterAll(() => {
   vi.useRealTimers();
@@ -108,6 +114,31 @@ const summary = (bodies: { type: string; data: Record<string, unknown> }[]) =>
 
 const CUSTOMER = '1234500077';
 
+/** A Google Ads connection following the test channel, on the simulator. */
+const connectAds = async () => {
+  const name = uniq('g').toLowerCase().slice(0, 30);
+  const put = await api(`/v1/ads/${name}`, {
+    method: 'PUT',
+    body: {
+      kind: 'google_ads',
+      channel,
+      settings: { customerId: CUSTOMER },
+      credentials: {
+        clientId: 'stockmesh-test.apps.googleusercontent.com',
+        clientSecret: 'GOCSPX-test',
+        refreshToken: '1//stockmesh-test-refresh',
+        developerToken: 'dev-token-0123456789',
+      },
+    },
+  });
+  expect(put.status).toBe(200);
+  return name;
+};
+
+/** Signals an ads connection took in: each counted once, and those it had already. */
+const tallyOf = async (name: string) =>
+  (await api<AdsStatus>(`/v1/ads/${name}/status`)).body.signals;
+
 const adsSim = async () => {
   const res = await env.MARKETPLACES?.fetch(
     `https://simulators.test/_sim/google_ads/listing?account=${CUSTOMER}`,
@@ -128,22 +159,7 @@ const drainAds = async (name: string) => {
 
 describe('stock signals per SKU and location', () => {
   it('a cart that sells a SKU out raises exactly one out per location and channel, signed, and pauses its ad group; a restock resumes it', async () => {
-    const name = uniq('g').toLowerCase().slice(0, 30);
-    const put = await api(`/v1/ads/${name}`, {
-      method: 'PUT',
-      body: {
-        kind: 'google_ads',
-        channel,
-        settings: { customerId: CUSTOMER },
-        credentials: {
-          clientId: 'stockmesh-test.apps.googleusercontent.com',
-          clientSecret: 'GOCSPX-test',
-          refreshToken: '1//stockmesh-test-refresh',
-          developerToken: 'dev-token-0123456789',
-        },
-      },
-    });
-    expect(put.status).toBe(200);
+    const name = await connectAds();
     const code = await makeSku({ [sites.MAN]: 2 });
     const mapped = await api(`/v1/ads/${name}/mappings/${code}`, {
       method: 'PUT',
@@ -256,6 +272,62 @@ describe('stock signals per SKU and location', () => {
         ['stock.out', sites.RTM, 0, 0],
       ].sort(),
     );
+  });
+
+  it('an ads connection that refuses signals holds neither the webhooks nor the other connections, and gets every signal once it accepts, across a restart', async () => {
+    // Signals logged before the connections existed are not theirs: leave them out of the counts.
+    vi.setSystemTime(Date.now() + 2 * CREATED_SKEW_MS);
+    const [refusing, other] = [await connectAds(), await connectAds()];
+    const refuse = (on: boolean) =>
+      runInDurableObject(adsSync(env, refusing), (instance: AdsSync) => {
+        instance.seam.beforeSignal = on
+          ? async () => {
+              throw new Error('refusing signals');
+            }
+          : undefined;
+      });
+    await refuse(true);
+    // More signals than one publish carries (SIGNAL_BATCH, 100): 60 times out and back at RTM,
+    // which the channel does not sell from, so no channel signal joins them.
+    const code = await makeSku({ [sites.RTM]: 1 });
+    const { url } = await subscribe(code);
+    const lines = Array.from({ length: 120 }, (_, i) => ({
+      sku: code,
+      op: 'adjust',
+      location: sites.RTM,
+      delta: i % 2 === 0 ? -1 : 1,
+    }));
+    await post('/v1/movements/batch', { lines });
+    for (let runs = 0; runs < 10; runs++) {
+      const at = await runInDurableObject(stubOf(code), (_i, s) => s.storage.getAlarm());
+      if (at === null) break;
+      vi.setSystemTime(Math.max(Date.now(), at));
+      await runDurableObjectAlarm(stubOf(code));
+    }
+    await runDurableObjectAlarm(hooks());
+    const deliveredTo = () => received.filter((r) => r.url === url).length;
+    expect(deliveredTo()).toBe(120);
+    expect(await tallyOf(other)).toEqual({ received: 120, duplicates: 0 });
+    expect(await tallyOf(refusing)).toEqual({ received: 0, duplicates: 0 });
+    const cursors = await hooks().adsRelay();
+    expect(cursors.find((c) => c.name === refusing)).toMatchObject({
+      failures: 1,
+      lastError: expect.stringContaining('refusing signals'),
+    });
+
+    // The Webhooks object restarts (its cursors are in storage), the connection accepts again.
+    await runInDurableObject(hooks(), (_i, state) => state.abort('crash')).catch(() => undefined);
+    await captureDeliveries();
+    await refuse(false);
+    await deliverAll();
+    expect(await tallyOf(refusing)).toEqual({ received: 120, duplicates: 0 });
+    expect(await tallyOf(other)).toEqual({ received: 120, duplicates: 0 });
+    expect(deliveredTo()).toBe(120);
+    expect((await hooks().adsRelay()).find((c) => c.name === refusing)).toMatchObject({
+      failures: 0,
+      notBefore: null,
+      lastError: null,
+    });
   });
 
   it('judges by the thresholds set per SKU and location, and refuses out-of-range values changing nothing', async () => {
