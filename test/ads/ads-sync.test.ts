@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AdsActionPage, AdsConnection, AdsStatus } from '../../protocol/ads';
@@ -146,6 +146,20 @@ describe('ads that follow stock', () => {
     await api(`/v1/ads/${name}`, { method: 'PATCH', body: { paused: false } });
     await drain(name);
     expect(await statusOf(entity)).toMatchObject({ status: 'PAUSED', changes: 1 });
+  });
+
+  it('keeps its connection name when the runtime wakes it without one (an alarm after a restart)', async () => {
+    const name = uniq('g').toLowerCase().slice(0, 30);
+    expect((await api(`/v1/ads/${name}`, { method: 'PUT', body: connection() })).status).toBe(200);
+    const id = env.AdsSync.idFromName(name).toString();
+    // The instance dies; the next one is reached by its id alone, as an alarm reaches it.
+    await runInDurableObject(adsSync(env, name), (_i, state) => state.abort('restart')).catch(
+      () => undefined,
+    );
+    const nameless = env.AdsSync.get(env.AdsSync.idFromString(id));
+    expect(await runInDurableObject(nameless, (_i, state) => state.id.name)).toBeUndefined();
+    expect(await nameless.state()).toMatchObject({ ok: true, value: { name } });
+    expect(await nameless.connection()).toMatchObject({ ok: true, value: { name } });
   });
 
   it('refuses bad settings, unknown kinds and rule numbers out of range with 4xx, changing nothing', async () => {
