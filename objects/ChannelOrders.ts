@@ -98,6 +98,7 @@ export class ChannelOrders extends DurableObject<Env> {
           ...(body.poll.baseUrl !== undefined && { baseUrl: body.poll.baseUrl }),
           ...(body.poll.lwaUrl !== undefined && { lwaUrl: body.poll.lwaUrl }),
           intervalSeconds: body.poll.intervalSeconds,
+          graceSeconds: body.poll.graceSeconds,
           sealedCredentials: await seal(key, channel, 'credentials', {
             clientId: body.poll.clientId,
             clientSecret: body.poll.clientSecret,
@@ -294,7 +295,8 @@ export class ChannelOrders extends DurableObject<Env> {
       : fetch;
     const now = Date.now();
     try {
-      const found = await pollAmazon(fetcher, p, credentials, p.since);
+      // Orders younger than the grace are left to their notifications; the cursor stays before them.
+      const found = await pollAmazon(fetcher, p, credentials, p.since, now - p.graceSeconds * 1000);
       this.store.enqueue(found.events, 'poll', now);
       this.save({
         ...config,
@@ -329,6 +331,7 @@ export class ChannelOrders extends DurableObject<Env> {
       polling: c.poll
         ? {
             intervalSeconds: c.poll.intervalSeconds,
+            graceSeconds: c.poll.graceSeconds,
             since: iso(c.poll.since),
             lastPollAt: c.poll.lastPollAt === null ? null : iso(c.poll.lastPollAt),
           }

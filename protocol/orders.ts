@@ -31,6 +31,11 @@ const AmazonPoll = z.strictObject({
   clientSecret: z.string().min(1).max(500),
   refreshToken: z.string().min(1).max(2000),
   intervalSeconds: z.number().int().min(10).max(3600).default(60),
+  /**
+   * An order updated less than this long ago is left to its notification (the next poll takes it
+   * if none came), so each order's `source` says how it really arrived.
+   */
+  graceSeconds: z.number().int().min(0).max(3600).default(30),
   /** The first poll asks for orders updated since this time (default: when polling was set). */
   since: z.iso.datetime().optional(),
 });
@@ -56,6 +61,7 @@ export const InboundView = z.object({
   polling: z
     .object({
       intervalSeconds: z.number().int(),
+      graceSeconds: z.number().int(),
       since: z.string(),
       lastPollAt: z.string().nullable(),
     })

@@ -126,4 +126,24 @@ describe('searchOrders', () => {
       },
     });
   });
+
+  it('leaves orders updated after the grace line to their notifications, cursor before them', () => {
+    const order = (orderId: string, at: string) => ({
+      orderId,
+      lastUpdatedTime: at,
+      orderItems: [{ quantityOrdered: 1, product: { sellerSku: 'SM-1' } }],
+    });
+    const body = JSON.stringify({
+      orders: [order('old', '2026-11-30T10:00:00Z'), order('young', '2026-11-30T10:00:31Z')],
+    });
+    const upTo = Date.parse('2026-11-30T10:00:30Z');
+    const page = parseSearchOrders(body, upTo);
+    expect(page.ok && page.value.events.map((e) => e.orderId)).toEqual(['old']);
+    expect(page.ok && page.value.lastUpdated).toBe(Date.parse('2026-11-30T10:00:00Z'));
+    const none = parseSearchOrders(
+      JSON.stringify({ orders: [order('young', '2026-11-30T10:00:31Z')] }),
+      upTo,
+    );
+    expect(none.ok && none.value).toEqual({ events: [], lastUpdated: null, nextToken: null });
+  });
 });

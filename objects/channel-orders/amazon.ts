@@ -157,8 +157,15 @@ export type SearchPage = {
   nextToken: string | null;
 };
 
-/** A searchOrders page: its events, the latest update it shows, and the next page's token. */
-export const parseSearchOrders = (body: string): Parsed<SearchPage> => {
+/**
+ * A searchOrders page: its events, the latest update it shows, and the next page's token. An
+ * order updated after `upTo` is left out (its notification is likely on its way) and does not
+ * move the cursor, so the next poll asks for it again.
+ */
+export const parseSearchOrders = (
+  body: string,
+  upTo = Number.POSITIVE_INFINITY,
+): Parsed<SearchPage> => {
   const json = jsonOf(body);
   if (!json.ok) return json;
   const parsed = SearchOrders.safeParse(json.value);
@@ -166,6 +173,7 @@ export const parseSearchOrders = (body: string): Parsed<SearchPage> => {
   let lastUpdated: number | null = null;
   const events = parsed.data.orders.flatMap((o) => {
     const at = Date.parse(o.lastUpdatedTime);
+    if (at > upTo) return [];
     if (!Number.isNaN(at)) lastUpdated = Math.max(lastUpdated ?? at, at);
     const items = o.orderItems.map((i) => ({
       lineId: i.orderItemId ?? null,

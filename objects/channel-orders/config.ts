@@ -16,6 +16,8 @@ export const StoredConfig = z.object({
       baseUrl: z.string().optional(),
       lwaUrl: z.string().optional(),
       intervalSeconds: z.number().int(),
+      /** Orders younger than this are left to their notifications (docs/orders.md). */
+      graceSeconds: z.number().int().default(30),
       sealedCredentials: z.string(),
       since: z.number(),
       lastPollAt: z.number().nullable(),

@@ -5,7 +5,7 @@ import type { PollCredentials } from './config';
 import type { OrderEvent } from './event';
 
 // One searchOrders poll: an LWA access token from the refresh token, then every page of orders
-// updated since the cursor. Throws when Amazon cannot be reached or answers garbage: the cursor
+// updated since the cursor, leaving those updated after `upTo` to their notifications. Throws when Amazon cannot be reached or answers garbage: the cursor
 // then stays where it was, and the next poll asks again.
 
 const MAX_PAGES = 20;
@@ -17,6 +17,7 @@ export const pollAmazon = async (
   settings: PollSettings & { lwaUrl?: string | undefined },
   credentials: PollCredentials,
   since: number,
+  upTo = Number.POSITIVE_INFINITY,
 ): Promise<PollResult> => {
   const form = new URLSearchParams({
     grant_type: 'refresh_token',
@@ -54,7 +55,7 @@ export const pollAmazon = async (
       headers: { 'x-amz-access-token': token, accept: 'application/json' },
     });
     if (res.status !== 200) throw new Error(`searchOrders answered ${res.status}`);
-    const parsed = parseSearchOrders(res.body);
+    const parsed = parseSearchOrders(res.body, upTo);
     if (!parsed.ok) throw new Error(`searchOrders: ${parsed.message}`);
     events.push(...parsed.value.events);
     if (parsed.value.lastUpdated !== null)
