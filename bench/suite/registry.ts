@@ -4,6 +4,7 @@ import { hotSku } from './scenarios/hot-sku.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { ledger } from './scenarios/ledger.ts';
 import { memory } from './scenarios/memory.ts';
+import { orders } from './scenarios/orders.ts';
 import { policy } from './scenarios/policy.ts';
 import { propagation } from './scenarios/propagation.ts';
 import { replay } from './scenarios/replay.ts';
@@ -18,6 +19,7 @@ export const registry: Scenario[] = [
   carts,
   propagation,
   connectors,
+  orders,
   ingest,
   ledger,
   replay,
