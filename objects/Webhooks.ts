@@ -5,6 +5,7 @@ import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { catalogDb } from '../db/client';
 import { adsConnections } from '../db/schema';
 import { err, ok, type Result } from '../protocol/errors';
+import type { ThresholdsRollout } from '../protocol/threshold-rollout';
 import type {
   Delivery,
   DeliveryPage,
@@ -16,6 +17,7 @@ import type {
   WebhookPatch,
   WebhookView,
 } from '../protocol/webhooks';
+import { countSkus, pushSkuThresholds, skuPage } from '../shared/signals/threshold-push';
 import { adsSync } from '../shared/stubs';
 import { generateSecret, sign } from './channel-sync/adapters/standard-webhooks';
 import { channelKey, open, seal } from './channel-sync/crypto';
@@ -33,6 +35,7 @@ import {
   subscriptionView,
   WebhookStore,
 } from './webhooks/store';
+import { ROLLOUT_PAGE, ThresholdRollout } from './webhooks/threshold-rollout';
 
 /** No receiver may hold a delivery longer than this; a slow answer counts as a failure. */
 const DELIVERY_TIMEOUT_MS = 10_000;
@@ -79,8 +82,10 @@ export class Webhooks extends DurableObject<Env> {
   /** Hands the log's stock signals to every ads connection, each from its own cursor. */
   private readonly relay: AdsRelay;
   private readonly jobs: Jobs;
-  /** Tests replace how a delivery is sent. */
-  readonly seam: { send?: Send } = {};
+  /** Pushes a location's thresholds to every SKU's object, a page per alarm run. */
+  private readonly rollout: ThresholdRollout;
+  /** Tests replace how a delivery is sent, and the rollout's page size. */
+  readonly seam: { send?: Send; rolloutPage?: number } = {};
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,6 +96,12 @@ export class Webhooks extends DurableObject<Env> {
     this.relay = new AdsRelay(db, this.jobs, {
       connections: () => adsTargets(env),
       send: (name, events) => adsSync(env, name).signal(events),
+      now: () => Date.now(),
+    });
+    this.rollout = new ThresholdRollout(this.jobs, {
+      countSkus: () => countSkus(env),
+      page: (after, limit) => skuPage(env, after, limit),
+      push: (codes) => pushSkuThresholds(env, codes),
       now: () => Date.now(),
     });
     ctx.blockConcurrencyWhile(async () => {
@@ -278,6 +289,21 @@ export class Webhooks extends DurableObject<Env> {
     return ok(deliveryView(next));
   }
 
+  /**
+   * A location's thresholds changed in D1: every SKU's object gets them, a page per alarm run
+   * from the first SKU (again from the first if a rollout was under way). Answers the plan.
+   */
+  async rolloutThresholds(): Promise<ThresholdsRollout> {
+    const plan = await this.rollout.start(this.seam.rolloutPage ?? ROLLOUT_PAGE);
+    await this.armAt(Date.now());
+    return plan;
+  }
+
+  /** How the last threshold rollout stands (null: none ever ran). */
+  async thresholdsRollout(): Promise<ThresholdsRollout | null> {
+    return this.rollout.progress();
+  }
+
   /** Each ads connection's relay cursor: how far it took the signal log, and whether it refuses. */
   async adsRelay(): Promise<ReturnType<AdsRelay['rows']>> {
     return this.relay.rows();
@@ -289,6 +315,7 @@ export class Webhooks extends DurableObject<Env> {
     // Leased first: an attempt this run dies in is sent again once the lease runs out.
     for (const d of due) this.store.saveDelivery({ ...d, nextAttemptAt: now + LEASE_MS });
     const relaying = this.relay.take(now, now + LEASE_MS);
+    const rolling = this.rollout.take(now, now + LEASE_MS);
     await this.armAt(now + LEASE_MS);
     const secrets = new Map<string, string | null>();
     const deliver = async () => {
@@ -300,6 +327,7 @@ export class Webhooks extends DurableObject<Env> {
     await Promise.all([
       deliver(),
       relaying ? this.relay.run() : undefined,
+      rolling ? this.rollout.run() : undefined,
     ]);
     this.store.prune(now - KEEP_MS);
     const next = earliest(this.store.nextDue(), this.jobs.next());

@@ -2,10 +2,12 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AdsSync } from '../../objects/AdsSync';
+import type { SkuStock } from '../../objects/SkuStock';
 import type { Webhooks } from '../../objects/Webhooks';
 import { CREATED_SKEW_MS } from '../../objects/webhooks/ads-relay';
 import type { AdsActionPage, AdsStatus } from '../../protocol/ads';
 import { shardOf } from '../../protocol/shard';
+import type { LocationThresholdsView } from '../../protocol/threshold-rollout';
 import type { SignalEvent, SignalPage, WebhookCreated } from '../../protocol/webhooks';
 import { adsSync, streamHub, webhooks } from '../../shared/stubs';
 import { makeChannel, makeSites, makeSku, reserve } from '../checkout/support';
@@ -328,6 +330,60 @@ describe('stock signals per SKU and location', () => {
       notBefore: null,
       lastError: null,
     });
+  });
+
+  it("pushes a location's thresholds to every SKU's object a page at a time, answering at once with the plan", async () => {
+    await runInDurableObject(hooks(), (instance: Webhooks) => {
+      instance.seam.rolloutPage = 3;
+    });
+    for (let i = 0; i < 7; i++) await makeSku({ [sites.MAN]: 5 });
+    const catalog = await env.DB.prepare('SELECT code FROM skus ORDER BY code').all<{
+      code: string;
+    }>();
+    const codes = catalog.results.map((r) => r.code);
+    expect(codes.length).toBeGreaterThan(6);
+    const put = await api<LocationThresholdsView>(`/v1/locations/${sites.MAN}/thresholds`, {
+      method: 'PUT',
+      body: { reorderPoint: 4 },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.rollout).toMatchObject({
+      skus: codes.length,
+      pushed: 0,
+      pageSize: 3,
+      finishedAt: null,
+    });
+    const reorderPoints = () =>
+      Promise.all(
+        codes.map((code) =>
+          runInDurableObject(
+            stubOf(code),
+            // biome-ignore lint/complexity/useLiteralKeys: private; what the object judges by
+            (instance: SkuStock) => instance['signals'].thresholdsAt(sites.MAN).reorderPoint,
+          ),
+        ),
+      );
+    // Nothing pushed within the request; one page per alarm run of the Webhooks object.
+    expect((await reorderPoints()).filter((r) => r === 4)).toHaveLength(0);
+    await runDurableObjectAlarm(hooks());
+    expect((await reorderPoints()).filter((r) => r === 4)).toHaveLength(3);
+    const progress = await api<LocationThresholdsView>(`/v1/locations/${sites.MAN}/thresholds`);
+    expect(progress.body.rollout).toMatchObject({ pushed: 3, finishedAt: null });
+    // A restart between pages resumes from the cursor.
+    await runInDurableObject(hooks(), (_i, state) => state.abort('crash')).catch(() => undefined);
+    await captureDeliveries();
+    await deliverAll();
+    expect(await reorderPoints()).toEqual(codes.map(() => 4));
+    const done = await api<LocationThresholdsView>(`/v1/locations/${sites.MAN}/thresholds`);
+    expect(done.body.rollout).toMatchObject({
+      skus: codes.length,
+      pushed: codes.length,
+      finishedAt: expect.any(String),
+      lastError: null,
+    });
+    await api(`/v1/locations/${sites.MAN}/thresholds`, { method: 'PUT', body: {} });
+    await deliverAll();
+    expect(await reorderPoints()).toEqual(codes.map(() => null));
   });
 
   it('judges by the thresholds set per SKU and location, and refuses out-of-range values changing nothing', async () => {

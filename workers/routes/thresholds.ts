@@ -1,21 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DEFAULT_THRESHOLDS } from '../../objects/signals/threshold';
 import { ChannelCode, LocationCode, SkuCode } from '../../protocol/catalog';
+import { LocationThresholdsView } from '../../protocol/threshold-rollout';
 import {
   ChannelThresholdsInput,
   ChannelThresholdsView,
   ThresholdsInput,
   ThresholdsView,
 } from '../../protocol/thresholds';
+import { webhooks } from '../../shared/stubs';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { bearer, errorResponses, json } from '../route-docs';
 import {
   mustExist,
-  pushAllSkuThresholds,
   pushChannelThresholds,
   pushSkuThresholds,
   readThresholds,
+  rolloutLocationThresholds,
   type StoredThresholds,
   writeThresholds,
 } from '../signals/thresholds';
@@ -53,7 +55,12 @@ const channelView = (code: string, s: StoredThresholds): ChannelThresholdsView =
 const RANGES =
   'lowCoverDays 0.1–365 or null (off), reorderPoint 0–1,000,000 or null (off), band 0–2, backInStock 1–1,000,000; a field left out inherits (SKU over location over the defaults: lowCoverDays 5, reorderPoint off, band 0.2, backInStock 1).';
 
-const getRoute = (path: string, param: z.ZodType<string>, what: string) =>
+const getRoute = (
+  path: string,
+  param: z.ZodType<string>,
+  what: string,
+  schema: z.ZodType = ThresholdsView,
+) =>
   createRoute({
     method: 'get',
     path,
@@ -62,17 +69,23 @@ const getRoute = (path: string, param: z.ZodType<string>, what: string) =>
     security: bearer,
     request: { params: z.object({ code: param }) },
     responses: {
-      200: { description: 'Thresholds', ...json(ThresholdsView) },
+      200: { description: 'Thresholds', ...json(schema) },
       ...errorResponses(400, 401, 404),
     },
   });
 
-const putRoute = (path: string, param: z.ZodType<string>, what: string) =>
+const putRoute = (
+  path: string,
+  param: z.ZodType<string>,
+  what: string,
+  schema: z.ZodType = ThresholdsView,
+  description = '',
+) =>
   createRoute({
     method: 'put',
     path,
     summary: `Replace the stock-signal threshold overrides of a ${what}`,
-    description: RANGES,
+    description: RANGES + description,
     tags: ['signals'],
     security: bearer,
     middleware: [requireRole('admin')],
@@ -81,7 +94,7 @@ const putRoute = (path: string, param: z.ZodType<string>, what: string) =>
       body: { required: true, ...json(ThresholdsInput) },
     },
     responses: {
-      200: { description: 'Thresholds as stored', ...json(ThresholdsView) },
+      200: { description: 'Thresholds as stored', ...json(schema) },
       ...errorResponses(400, 401, 403, 404, 415),
     },
   });
@@ -99,18 +112,32 @@ export const thresholdRoutes = createApp()
     await pushSkuThresholds(c.env, [code]);
     return c.json(view(code, stored), 200);
   })
-  .openapi(getRoute('/v1/locations/{code}/thresholds', LocationCode, 'location'), async (c) => {
-    const { code } = c.req.valid('param');
-    await mustExist(c.env, 'location', code);
-    return c.json(view(code, await readThresholds(c.env, 'location', code)), 200);
-  })
-  .openapi(putRoute('/v1/locations/{code}/thresholds', LocationCode, 'location'), async (c) => {
-    const { code } = c.req.valid('param');
-    await mustExist(c.env, 'location', code);
-    const stored = await writeThresholds(c.env, 'location', code, c.req.valid('json'));
-    await pushAllSkuThresholds(c.env);
-    return c.json(view(code, stored), 200);
-  })
+  .openapi(
+    getRoute('/v1/locations/{code}/thresholds', LocationCode, 'location', LocationThresholdsView),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      await mustExist(c.env, 'location', code);
+      const stored = await readThresholds(c.env, 'location', code);
+      const rollout = await webhooks(c.env).thresholdsRollout();
+      return c.json(LocationThresholdsView.parse({ ...view(code, stored), rollout }), 200);
+    },
+  )
+  .openapi(
+    putRoute(
+      '/v1/locations/{code}/thresholds',
+      LocationCode,
+      'location',
+      LocationThresholdsView,
+      ' The SKUs’ objects get them in the background, a page at a time: `rollout` says how many and how far.',
+    ),
+    async (c) => {
+      const { code } = c.req.valid('param');
+      await mustExist(c.env, 'location', code);
+      const stored = await writeThresholds(c.env, 'location', code, c.req.valid('json'));
+      const rollout = await rolloutLocationThresholds(c.env);
+      return c.json(LocationThresholdsView.parse({ ...view(code, stored), rollout }), 200);
+    },
+  )
   .openapi(
     createRoute({
       method: 'get',
@@ -137,7 +164,7 @@ export const thresholdRoutes = createApp()
       summary:
         "Set a channel's signal thresholds (backInStock listed units 1–1,000,000, default 1; lowCoverDays 0.1–365 or null, default 5; band 0–2, default 0.2)",
       description:
-        'A channel is out when its listed quantity of a SKU reaches 0, back in stock once it reaches backInStock again, and low when listed units cover fewer than lowCoverDays days of its locations\' summed demand (leaving low needs cover clear of it by band).',
+        "A channel is out when its listed quantity of a SKU reaches 0, back in stock once it reaches backInStock again, and low when listed units cover fewer than lowCoverDays days of its locations' summed demand (leaving low needs cover clear of it by band).",
       tags: ['signals'],
       security: bearer,
       middleware: [requireRole('admin')],
