@@ -1,5 +1,6 @@
 import { lt } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
+import { z } from 'zod';
 import type { AppError } from '../../protocol/errors';
 import { CloseCode, type Subscription } from '../../protocol/stream';
 import * as t from './schema';
@@ -11,6 +12,12 @@ type Db = DrizzleSqliteDODatabase<typeof t>;
  * so a cap would not bind it (and the stream benchmark opens 1,000 sockets with one).
  */
 export const SOCKETS_PER_KEY = 64;
+
+/** A stream ticket's single use, claimed on its home shard. */
+export const TicketClaim = z.object({
+  nonce: z.string().min(16).max(64),
+  expiresAt: z.number().int(),
+});
 
 /** Why a socket may not open, with the close code that says so. */
 export type Refusal = { error: AppError; closeCode: number };

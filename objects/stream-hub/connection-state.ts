@@ -74,3 +74,11 @@ export const readClientMessage = (
   const expected = 'Expected {type:"ack",cursor} or {type:"received",count,cursor}';
   return { ok: false, code: 'validation_failed', message: expected };
 };
+
+const DEFAULT_WINDOW = 1000;
+
+/** Messages a socket may leave unconfirmed: STREAM_WINDOW when an integer of at least 8. */
+export const windowOf = (value: unknown): number => {
+  const window = Number(value ?? DEFAULT_WINDOW);
+  return Number.isInteger(window) && window >= 8 ? window : DEFAULT_WINDOW;
+};

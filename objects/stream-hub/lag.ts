@@ -52,3 +52,20 @@ export const channelLag = (input: {
     connected: input.connected.has(a.connector),
   })),
 });
+
+/** The `lag` answer to an ack that moved a channel subscriber's cursor. */
+export const lagReply = (
+  shard: number,
+  head: number,
+  acked: number,
+  lag: Lag,
+  sync: { sync?: { lagSeconds: number; queueDepth: number } },
+) => ({
+  type: 'lag' as const,
+  shard,
+  acked,
+  head,
+  behind: lag.behind,
+  lagSeconds: lag.lagSeconds,
+  ...sync,
+});

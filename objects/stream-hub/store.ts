@@ -185,6 +185,15 @@ export class HubStore {
       .run();
   }
 
+  /**
+   * A connector's socket of a channel opened resuming after `from`: its acknowledged cursor starts
+   * there (a fresh start keeps when it last acked).
+   */
+  resumeAck(connector: string, channel: string, from: number, now: number): void {
+    const ackedAt = from > 0 ? now : (this.ack(connector, channel)?.ackedAt ?? null);
+    this.saveAck({ connector, channel, role: 'connector', cursor: from, ackedAt });
+  }
+
   ack(connector: string, channel: string): AckRow | undefined {
     const r = this.db
       .select()
