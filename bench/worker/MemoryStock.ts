@@ -1,12 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { ApplyMeta, type MutationResult, type SkuStock } from '../../objects/SkuStock';
+import type { SkuStock } from '../../objects/SkuStock';
 import {
   type Decision,
   decide,
   type HoldRecord,
   type TransferRecord,
 } from '../../objects/sku-stock/decide';
+import type { MutationResult } from '../../objects/sku-stock/idempotency';
+import { ApplyMeta } from '../../objects/sku-stock/inputs';
 import { applyDelta, emptyLevels } from '../../objects/sku-stock/levels';
 import { buildEvent, holdView, stockView, transferView } from '../../objects/sku-stock/views';
 import { err, ok, type Result } from '../../protocol/errors';

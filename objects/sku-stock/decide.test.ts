@@ -102,3 +102,44 @@ describe('decide: bounds', () => {
     expect(!r.ok && r.error.code).toBe('validation_failed');
   });
 });
+
+describe('decide: counts and adjustments', () => {
+  it('adjusts on hand by the delta, refusing to remove units that are not free', () => {
+    const s = state({ 'CHI-1': { onHand: 10, reserved: 6 } });
+    expect(decide(s, { op: 'adjust', location: 'CHI-1', delta: -4 }, context())).toEqual({
+      ok: true,
+      value: { deltas: [{ location: 'CHI-1', onHand: -4 }], reason: 'adjustment' },
+    });
+    const r = decide(s, { op: 'adjust', location: 'CHI-1', delta: -5 }, context());
+    expect(r.ok ? '' : r.error.code).toBe('insufficient_stock');
+  });
+
+  it('sets on hand to the counted number, never refusing it', () => {
+    const s = state({ 'CHI-1': { onHand: 10, committed: 8 } });
+    expect(decide(s, { op: 'count', location: 'CHI-1', onHand: 6 }, context())).toEqual({
+      ok: true,
+      value: { deltas: [{ location: 'CHI-1', onHand: -4 }], reason: 'cycle_count' },
+    });
+  });
+
+  it('refuses a count whose expected on hand is stale', () => {
+    const r = decide(
+      state({ 'CHI-1': { onHand: 10 } }),
+      { op: 'count', location: 'CHI-1', onHand: 6, expectedOnHand: 9 },
+      context(),
+    );
+    expect(r.ok ? '' : r.error.code).toBe('version_conflict');
+  });
+
+  it('marks free units unavailable, and only free ones', () => {
+    const s = state({ 'CHI-1': { onHand: 5, reserved: 2 } });
+    expect(
+      decide(s, { op: 'mark-unavailable', location: 'CHI-1', quantity: 3 }, context()),
+    ).toEqual({
+      ok: true,
+      value: { deltas: [{ location: 'CHI-1', unavailable: 3 }], reason: 'damaged' },
+    });
+    const r = decide(s, { op: 'mark-unavailable', location: 'CHI-1', quantity: 4 }, context());
+    expect(r.ok ? '' : r.error.code).toBe('insufficient_stock');
+  });
+});

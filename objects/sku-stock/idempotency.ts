@@ -45,3 +45,37 @@ export const replay = (
   if (stored.ok) return ok({ ...stored.value, replayed: true });
   return { ok: false, error: stored.error, replayed: true };
 };
+
+/** Where a SkuStock keeps its idempotency records. */
+export type IdempotencyRecords = {
+  get(caller: string, key: string): { request: string; result: string } | undefined;
+  save(caller: string, key: string, request: string, result: string, now: number): void;
+};
+
+/**
+ * Runs a mutation at most once per caller and key: a key with a record answers from it (or
+ * refuses a different request); otherwise `run` decides, and its result is recorded when it
+ * applied, or when `recordRefusals` (single requests keep a refusal as the key's answer too).
+ * `recorded` says a record was written, so its pruning can be scheduled.
+ */
+export const oncePerKey = (
+  records: IdempotencyRecords,
+  input: {
+    sku: string;
+    key: string | undefined;
+    caller: string;
+    request: string;
+    now: number;
+    recordRefusals: boolean;
+  },
+  run: () => MutationResult,
+): { result: MutationResult; recorded: boolean } => {
+  const { sku, key, caller, request, now } = input;
+  if (key === undefined) return { result: run(), recorded: false };
+  const prior = records.get(caller, key);
+  if (prior) return { result: replay(sku, key, prior, request), recorded: false };
+  const result = run();
+  if (!result.ok && !input.recordRefusals) return { result, recorded: false };
+  records.save(caller, key, request, toRecord(result), now);
+  return { result, recorded: true };
+};

@@ -4,6 +4,7 @@ import {
   type HoldView,
   LEVEL_FIELDS,
   type Levels,
+  type LineOutcome,
   type LocationDemand,
   type LocationStock,
   type StockEvent,
@@ -11,6 +12,7 @@ import {
   type TransferView,
 } from '../../protocol/stock';
 import type { Decision, HoldRecord, TransferRecord } from './decide';
+import type { MutationResult } from './idempotency';
 import { describe, emptyLevels } from './levels';
 
 type StateLike = {
@@ -95,3 +97,16 @@ export const transferView = (sku: string, t: TransferRecord): TransferView => ({
   createdAt: iso(t.createdAt),
   updatedAt: iso(t.updatedAt),
 });
+
+/** One line of a batch's answer: the seq and ids a change made, or its expected failure. */
+export const lineOutcome = (r: MutationResult): LineOutcome => {
+  if (!r.ok) return { ok: false, replayed: r.replayed ?? false, error: r.error };
+  const { event, replayed } = r.value;
+  return {
+    ok: true,
+    replayed,
+    seq: event.seq,
+    ...(event.holdId !== null && { holdId: event.holdId }),
+    ...(event.transferId !== null && { transferId: event.transferId }),
+  };
+};
