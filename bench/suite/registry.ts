@@ -8,6 +8,7 @@ import { orders } from './scenarios/orders.ts';
 import { policy } from './scenarios/policy.ts';
 import { propagation } from './scenarios/propagation.ts';
 import { replay } from './scenarios/replay.ts';
+import { signals } from './scenarios/signals.ts';
 import type { Scenario } from './types.ts';
 
 /**
@@ -20,6 +21,7 @@ export const registry: Scenario[] = [
   propagation,
   connectors,
   orders,
+  signals,
   ingest,
   ledger,
   replay,
