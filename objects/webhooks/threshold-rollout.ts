@@ -36,9 +36,12 @@ export type RolloutPorts = {
 const backoffMs = (failures: number): number =>
   Math.min(60_000, 500 * 2 ** Math.max(0, failures - 1));
 
+/** The part of the jobs table a rollout uses (a map stands in for it in unit tests). */
+export type RolloutJobs = Pick<Jobs, 'state' | 'dueAt' | 'save'>;
+
 export class ThresholdRollout {
   constructor(
-    private readonly jobs: Jobs,
+    private readonly jobs: RolloutJobs,
     private readonly ports: RolloutPorts,
   ) {}
 
