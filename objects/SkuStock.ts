@@ -1,10 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import type { z } from 'zod';
 import { err, ok, type Result } from '../protocol/errors';
 import { shardOf } from '../protocol/shard';
 import type { SkuUpdate } from '../protocol/sku-update';
-import type { EventPage, HoldView, LineOutcome, StockView } from '../protocol/stock';
+import type { Command, EventPage, HoldView, LineOutcome, StockView } from '../protocol/stock';
 import { StockThresholds } from '../protocol/thresholds';
 import { deliverSignals } from '../shared/signals/deliver';
 import { streamHub } from '../shared/stubs';
@@ -122,18 +123,18 @@ export class SkuStock extends DurableObject<Env> {
   }
 
   /** Creates the SKU's counter or changes its backorder policy; called by the catalog. */
-  async configure(input: unknown): Promise<StockView> {
+  async configure(input: z.input<typeof Configure>): Promise<StockView> {
     const { sku, policy } = Configure.parse(input);
     return this.counter.configure(sku, policy, Date.now());
   }
 
   /** Replaces the signal thresholds of this SKU and its locations (pushed by the catalog). */
-  async setThresholds(input: unknown): Promise<void> {
+  async setThresholds(input: z.input<typeof StockThresholds>): Promise<void> {
     this.signals.setThresholds(StockThresholds.parse(input));
   }
 
   /** Applies one stock command: receive, adjust, count, hold, commit, ship, transfer… */
-  async apply(command: unknown, meta: ApplyMeta): Promise<MutationResult> {
+  async apply(command: z.input<typeof Command>, meta: ApplyMeta): Promise<MutationResult> {
     return this.counter.apply(command, ApplyMeta.parse(meta), true, Date.now());
   }
 
@@ -142,7 +143,7 @@ export class SkuStock extends DurableObject<Env> {
    * command. A refused command leaves no idempotency record: it changed nothing, and a retry
    * of the batch may apply it once stock allows.
    */
-  async applyBatch(items: unknown, meta: ApplyMeta): Promise<LineOutcome[]> {
+  async applyBatch(items: z.input<typeof Batch>, meta: ApplyMeta): Promise<LineOutcome[]> {
     const parsedMeta = ApplyMeta.parse(meta);
     return Batch.parse(items).map((item) =>
       lineOutcome(
@@ -152,7 +153,7 @@ export class SkuStock extends DurableObject<Env> {
   }
 
   /** A Checkout's calls, as applyBatch, answered with the units left where (a cart plans with them). */
-  async applyForCheckout(items: unknown, meta: ApplyMeta): Promise<CheckoutAnswer> {
+  async applyForCheckout(items: z.input<typeof Batch>, meta: ApplyMeta): Promise<CheckoutAnswer> {
     const outcomes = await this.applyBatch(items, meta);
     return { outcomes, stock: this.state ? availability(this.state) : null };
   }

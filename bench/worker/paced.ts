@@ -32,8 +32,8 @@ benchPacedRoutes.post('/bench/paced', async (c) => {
     const sku = o.skus[n % o.skus.length] ?? '';
     const hold = Math.floor(n / o.skus.length) % 2 === 1;
     const command = hold
-      ? { op: 'hold', quantity: 1 }
-      : { op: 'receive', location: o.location, quantity: 1 };
+      ? { op: 'hold' as const, quantity: 1 }
+      : { op: 'receive' as const, location: o.location, quantity: 1 };
     const stub = c.env.SkuStock.get(c.env.SkuStock.idFromName(sku));
     const at = performance.now();
     inFlight++;

@@ -37,7 +37,7 @@ export const benchRoutes = new Hono<{ Bindings: BenchEnv }>();
 benchRoutes.post('/bench/inside', async (c) => {
   const q = InsideQuery.parse(c.req.query());
   const stub = counterStub(c.env, q.counter, q.sku);
-  const command = { op: 'hold', quantity: q.quantity };
+  const command = { op: 'hold' as const, quantity: q.quantity };
   const meta = { actor: 'bench' };
   const result = await fire(async () => {
     const r = await stub.apply(command, meta);

@@ -101,6 +101,20 @@ describe('StockCounter: check and apply', () => {
     expect(timers).toContain('prune-idempotency<=86400000');
   });
 
+  it('replays a committed hold exactly as first answered, demand and hold view included', () => {
+    const { c } = counter();
+    c.configure('TEE-BLK-M', 'deny', NOW);
+    c.apply({ op: 'receive', location: 'CHI-1', quantity: 10 }, client, true, NOW);
+    const keyed = { ...client, key: 'order-10' };
+    const cmd = { op: 'hold', quantity: 2, commit: true, channel: 'web' };
+    const first = c.apply(cmd, keyed, true, NOW);
+    const again = c.apply(cmd, keyed, true, NOW + 1);
+    expect(first.ok && first.value.stock.locations[0]?.demand).toBeDefined();
+    expect(again).toEqual(
+      first.ok ? { ok: true, value: { ...first.value, replayed: true } } : first,
+    );
+  });
+
   it('expires a hold past its deadline before anything reads the levels', () => {
     const { c, events } = counter();
     c.configure('TEE-BLK-M', 'deny', NOW);

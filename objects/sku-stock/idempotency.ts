@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError, err, ok, type Result } from '../../protocol/errors';
-import type { MutationOutcome } from '../../protocol/stock';
+import { MutationOutcome } from '../../protocol/stock';
 
 // Idempotency records belong to whoever sent the key: one caller's key never replays, nor
 // blocks, another caller's request. Checkout is one caller for every cart (its keys carry the
@@ -16,7 +16,7 @@ export const callerOf = (meta: { origin: 'client' | 'checkout'; actor: string })
 const StoredResult = z.union([
   z.object({
     ok: z.literal(true),
-    value: z.custom<MutationOutcome>((v) => typeof v === 'object' && v !== null),
+    value: MutationOutcome,
   }),
   z.object({ ok: z.literal(false), error: AppError }),
 ]);

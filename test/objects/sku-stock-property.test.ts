@@ -2,9 +2,12 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LevelDelta, StockEvent, StockView } from '../../protocol/stock';
+import type { z } from 'zod';
+import type { Command, LevelDelta, StockEvent, StockView } from '../../protocol/stock';
 import { uniq } from '../support/client';
 import { type ModelOp, ReferenceModel } from './reference-model';
+
+type StockCommandInput = z.input<typeof Command>;
 
 const LOCATIONS = ['L1', 'L2', 'L3'];
 const loc = fc.constantFrom(...LOCATIONS);
@@ -154,7 +157,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
  * The same operation as a SkuStock command (the model's shapes are the commands' shapes), as
  * plain JSON: fast-check may build null-prototype objects, which RPC cannot clone.
  */
-const toCommand = (o: ModelOp): unknown => JSON.parse(JSON.stringify(o));
+const toCommand = (o: ModelOp): StockCommandInput => JSON.parse(JSON.stringify(o));
 
 const newCounter = async (policy: 'deny' | 'continue') => {
   const sku = uniq('PROP');

@@ -132,7 +132,7 @@ describe('a SkuStock asked directly', () => {
     const sku = await makeSku({ [MAN]: 5 });
     const holdId = await firstCartHold(shopA, uniq('order'));
     const stub = skuStock(env, sku);
-    const command = { op: 'hold', quantity: 1, holdId, locations: [MAN], channel: shopA } as const;
+    const command = { op: 'hold' as const, quantity: 1, holdId, locations: [MAN], channel: shopA };
     const client = await stub.apply(command, { actor: 'k1' });
     expect(client.ok ? 'ok' : client.error.code).toBe('validation_failed');
     const own = await stub.apply(command, { actor: 'k1', origin: 'checkout' });

@@ -120,10 +120,15 @@ const round = async (seed: number) => {
       const r = rand();
       const command =
         r < 0.45
-          ? { op: 'adjust', location: pick(LOCATIONS), delta: pick([-2, -1, 1, 2, 3]) }
+          ? { op: 'adjust' as const, location: pick(LOCATIONS), delta: pick([-2, -1, 1, 2, 3]) }
           : r < 0.75
-            ? { op: 'hold', holdId: `h${holds++}`, quantity: pick([1, 2]), ttlSeconds: 600 }
-            : { op: 'receive', location: pick(LOCATIONS), quantity: pick([1, 4]) };
+            ? {
+                op: 'hold' as const,
+                holdId: `h${holds++}`,
+                quantity: pick([1, 2]),
+                ttlSeconds: 600,
+              }
+            : { op: 'receive' as const, location: pick(LOCATIONS), quantity: pick([1, 4]) };
       return skuStock(env, sku)
         .apply(command, { actor: 'test' })
         .catch(() => undefined); // a crashed object refuses the calls in flight
