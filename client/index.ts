@@ -8,6 +8,7 @@ export type { BatchLine, BatchResult } from '../protocol/batch';
 export type { ReservationView } from '../protocol/reservations';
 export type { StockView } from '../protocol/stock';
 export type { AdminClient, ImportFormat } from './admin';
+export { type Call, createCall, type Fetch, type RawBody } from './call';
 export { StockmeshError } from './errors';
 export type { StreamEvent, UpdateEvent } from './events';
 export { fetchWebSocket } from './fetch-websocket';

@@ -221,6 +221,16 @@ export const LEVEL_FIELDS = [
   'incoming',
 ] as const satisfies readonly (keyof Levels)[];
 
+/** Every level at 0: a location the SKU has never moved at. The one definition of it. */
+export const emptyLevels = (): Levels => ({
+  onHand: 0,
+  reserved: 0,
+  committed: 0,
+  unavailable: 0,
+  safetyStock: 0,
+  incoming: 0,
+});
+
 /** Demand at one location, estimated live from committed units (docs/signals.md). */
 export const LocationDemand = z.object({
   /** Expected units sold a day (TSB over daily committed units). */

@@ -28,7 +28,6 @@ import { stockRoutes } from './routes/stock';
 import { streamRoutes } from './routes/stream';
 import { thresholdRoutes } from './routes/thresholds';
 import { webhookRoutes } from './routes/webhooks';
-import { pushChannelRules } from './stream/push-rules';
 
 export { AdsSync } from '../objects/AdsSync';
 export { ChannelOrders } from '../objects/ChannelOrders';
@@ -81,9 +80,6 @@ app.use(
     jsonBodies,
   ),
 );
-// A channel's new rules go to every stream hub (re-emitting the listed quantities they change).
-app.use('/v1/channels', pushChannelRules);
-app.use('/v1/channels/:code', pushChannelRules);
 
 app.route('/', healthRoutes);
 app.route('/', keyRoutes);

@@ -1,19 +1,13 @@
 import {
   type BackorderPolicy,
+  emptyLevels,
   LEVEL_FIELDS,
   type LevelDelta,
   type Levels,
   type LocationStock,
 } from '../../protocol/stock';
 
-export const emptyLevels = (): Levels => ({
-  onHand: 0,
-  reserved: 0,
-  committed: 0,
-  unavailable: 0,
-  safetyStock: 0,
-  incoming: 0,
-});
+export { emptyLevels };
 
 /** Units on hand that nothing claims: not reserved, committed or unavailable (safety stock ignored). */
 export const freeUnits = (l: Levels): number => l.onHand - l.reserved - l.committed - l.unavailable;

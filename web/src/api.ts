@@ -1,8 +1,7 @@
 import type { z } from 'zod';
-import { StockmeshError } from '../../client';
+import { createCall, StockmeshError } from '../../client';
 import { ChannelList, LocationList, SkuPage } from '../../protocol/catalog';
 import { SkuSyncDetail, SyncStatus } from '../../protocol/connections';
-import { ErrorEnvelope } from '../../protocol/errors';
 import { SignalPage } from '../../protocol/webhooks';
 
 // Catalog reads the typed client does not have yet (it covers stock and the stream): SKUs,
@@ -18,22 +17,8 @@ const notConnectedAsNull = <T>(read: Promise<T>): Promise<T | null> =>
   });
 
 export const catalogApi = (baseUrl: string, apiKey: string) => {
-  const get = async <T extends z.ZodType>(schema: T, path: string): Promise<z.output<T>> => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    const json: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const envelope = ErrorEnvelope.safeParse(json);
-      throw new StockmeshError(
-        envelope.success
-          ? envelope.data.error
-          : { code: 'internal', message: `GET ${path}: HTTP ${res.status}` },
-        res.status,
-      );
-    }
-    return schema.parse(json);
-  };
+  const call = createCall(baseUrl, apiKey, (request) => fetch(request));
+  const get = <T extends z.ZodType>(schema: T, path: string) => call(schema, 'GET', path);
   return {
     /** Every SKU of the catalog, a page of 1,000 at a time; `progress` gets the count so far. */
     skus: async (progress: (loaded: number) => void) => {

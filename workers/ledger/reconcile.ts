@@ -2,7 +2,7 @@ import { asc, count, gt, inArray, max, sum } from 'drizzle-orm';
 import { catalogDb, chunks, MAX_BOUND_PARAMS } from '../../db/client';
 import { movementLocations, movements, skus } from '../../db/schema';
 import type { ReconcileReport } from '../../protocol/ledger';
-import { LEVEL_FIELDS, type Levels } from '../../protocol/stock';
+import { emptyLevels, LEVEL_FIELDS, type Levels } from '../../protocol/stock';
 import { mapLimited } from '../../shared/concurrency';
 import { skuStock } from '../../shared/stubs';
 
@@ -12,15 +12,6 @@ const PARALLEL_OBJECTS = 25;
 const MAX_ITEMS = 200;
 
 type LedgerHead = { seq: number; rows: number };
-
-const zeroLevels = (): Levels => ({
-  onHand: 0,
-  reserved: 0,
-  committed: 0,
-  unavailable: 0,
-  safetyStock: 0,
-  incoming: 0,
-});
 
 /** The ledger folded per SKU and location, and each SKU's head: one query each per chunk. */
 const foldLedger = async (env: Env, codes: readonly string[]) => {
@@ -64,8 +55,8 @@ const describeMismatch = (
 ): string | null => {
   const locations = new Set([...ledger.keys(), ...Object.keys(live)]);
   for (const location of locations) {
-    const a = ledger.get(location) ?? zeroLevels();
-    const b = live[location] ?? zeroLevels();
+    const a = ledger.get(location) ?? emptyLevels();
+    const b = live[location] ?? emptyLevels();
     for (const f of LEVEL_FIELDS) {
       if (a[f] !== b[f])
         return `SKU ${sku} at ${location}: ${f} is ${a[f]} in the ledger, ${b[f]} in the counter`;

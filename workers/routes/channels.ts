@@ -16,6 +16,7 @@ import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { assertLocationsExist } from '../catalog/exists';
 import { bearer, errorResponses, json } from '../route-docs';
+import { pushChannelRules } from '../stream/push-rules';
 
 const CodeParam = z.object({ code: ChannelCode });
 
@@ -55,7 +56,10 @@ export const channelRoutes = createApp()
         });
       }
       invalidateCatalog();
-      return c.json(toChannel(row), 201);
+      // A new channel too: its listed quantities raise channel signals from its first change.
+      const channel = toChannel(row);
+      await pushChannelRules(c.env, channel);
+      return c.json(channel, 201);
     },
   )
   .openapi(
@@ -118,6 +122,8 @@ export const channelRoutes = createApp()
         .returning();
       if (row === undefined) throw unknownChannel(code);
       invalidateCatalog();
-      return c.json(toChannel(row), 200);
+      const channel = toChannel(row);
+      await pushChannelRules(c.env, channel);
+      return c.json(channel, 200);
     },
   );

@@ -1,4 +1,4 @@
-import type { LocationStock } from '../../../protocol/stock';
+import { emptyLevels, type LocationStock } from '../../../protocol/stock';
 
 // The stream carries each SKU's latest quantities, not its events: a movement in the live feed
 // is the difference between two consecutive states, per location, named by its likely cause.
@@ -21,17 +21,7 @@ export type Movement = {
   at: string;
 };
 
-const ZERO: LocationStock = {
-  location: '',
-  onHand: 0,
-  reserved: 0,
-  committed: 0,
-  unavailable: 0,
-  safetyStock: 0,
-  incoming: 0,
-  available: 0,
-  backordered: 0,
-};
+const ZERO: LocationStock = { location: '', ...emptyLevels(), available: 0, backordered: 0 };
 
 /** The likely operation behind a set of deltas (the SKU detail shows the real event). */
 const kindOf = (d: Partial<Record<Field, number>>): string => {
