@@ -159,6 +159,8 @@ const settle = async (
 ): Promise<{ holds: CartHold[]; stock: CartStock }> => {
   const holds = [...cart.holds];
   const stock: CartStock = {};
+  /** What each SKU that did not answer threw last, for the logs. */
+  const unanswered = new Map<string, string>();
   const owner = ownerOf(cart);
   let todo = holds.flatMap((h, i) => {
     const action = chosen(h);
@@ -170,6 +172,7 @@ const settle = async (
     Object.assign(stock, answers.stock);
     todo.forEach(({ i, action }, j) => {
       const result = answers.results[j] ?? { ok: false, unknown: 'no answer' };
+      if ('unknown' in result) unanswered.set(holds[i]?.sku ?? '?', result.unknown);
       holds[i] = outcome(holds[i] as CartHold, action, result, owner);
     });
     todo = todo.filter(({ i }) => holds[i]?.pending !== null);
@@ -178,6 +181,7 @@ const settle = async (
     ports.save({ ...cart, holds, updatedAt: ports.now() });
     throw new Unsettled(
       `Reservation ${cart.input.reservationId}: ${todo.length} SkuStock call(s) got no answer; the cart's alarm will finish the ${op.kind}`,
+      { cause: [...unanswered].map(([sku, why]) => `SKU ${sku}: ${why}`).join('; ') },
     );
   }
   return { holds, stock };
