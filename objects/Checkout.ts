@@ -28,9 +28,9 @@ export type ReserveResult = Result<ReservationView> & { replayed?: boolean };
 
 /**
  * One cart (name = reservation id): holds every line on its SkuStock or none, and commits,
- * extends, releases and expires them together. The saga's intent is saved before its calls go
- * out and each phase's outcome in one write; the alarm resumes a step the object did not finish,
- * and deletes the cart's storage CART_RETENTION_MS after it ended.
+ * extends, releases and expires them together. Each step of the saga is saved before its calls
+ * go out; the alarm resumes a step the object did not finish, and deletes the cart's storage
+ * CART_RETENTION_MS after it ended.
  */
 export class Checkout extends DurableObject<Env> {
   private readonly store: CartStore;
@@ -71,8 +71,8 @@ export class Checkout extends DurableObject<Env> {
         const done = await this.run(existing);
         return { ...(done.ok ? this.reserveAnswer(done.value, true) : done), replayed: true };
       }
-      // Kept in memory only until its plan is saved as the intent, before any hold goes out:
-      // a crash before that has held nothing.
+      // Kept in memory only until the plan is saved: nothing is held before that, so a crash
+      // while reading stock loses nothing, and it spares every cart one storage write.
       await this.migrate();
       this.cart = newCart(parsed, Date.now());
       const done = await this.run(this.cart);
@@ -188,7 +188,7 @@ export class Checkout extends DurableObject<Env> {
       now: () => Date.now(),
       save: (c) => this.save(c),
       readStock: (skus) => readStock(this.env, skus),
-      call: (calls, actor, peek) => callStock(this.env, calls, actor, this.seam, peek),
+      call: (calls, actor) => callStock(this.env, calls, actor, this.seam),
     };
   }
 

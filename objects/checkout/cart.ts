@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { BackorderPolicy } from '../../protocol/catalog';
 import { AppError } from '../../protocol/errors';
 import { ReservationStatus, RouteReason } from '../../protocol/reservations';
 import { ReserveInput } from './input';
@@ -36,16 +35,9 @@ export type CartHold = z.infer<typeof CartHold>;
 export const OpKind = z.enum(['reserve', 'commit', 'release', 'extend', 'expire']);
 export type OpKind = z.infer<typeof OpKind>;
 
-/** Sellable units per location of each of a cart's SKUs, as its holds' answers last gave them. */
-export const CartStock = z.record(
-  z.string(),
-  z.object({ policy: BackorderPolicy, available: z.record(z.string(), z.number()) }),
-);
-export type CartStock = z.infer<typeof CartStock>;
-
 /**
- * The saga step in flight. `planning`: choosing where to hold (nothing held yet); `acting`: the
- * op's calls (hold, commit, extend, release) are out; `compensating`: undoing after a failure.
+ * The saga step in flight. `planning`: reading stock (nothing held yet); `acting`: the op's
+ * calls (hold, commit, extend, release) are out; `compensating`: undoing after a failure.
  */
 export const Op = z.object({
   kind: OpKind,
@@ -58,11 +50,6 @@ export const Op = z.object({
   deadline: z.number().optional(),
   /** Commit: the order id. */
   ref: z.string().optional(),
-  /**
-   * Reserve: the stock the holds' answers showed, with this cart's own holds given back, kept
-   * when a plan elsewhere could still hold the cart; the next plan uses it instead of a read.
-   */
-  stock: CartStock.optional(),
   /** Why the op is compensating; the cart's failure once it has. */
   failure: AppError.nullable(),
   /** When the alarm resumes the op if the object stopped before finishing it. */
@@ -76,7 +63,7 @@ export const Cart = z.object({
   input: ReserveInput,
   status: ReservationStatus,
   op: Op.nullable(),
-  /** Plans tried so far: the first location for every line, then plans from what the holds answered. */
+  /** Plans tried so far (a hold lost to a concurrent cart re-plans once). */
   attempt: z.number().int(),
   /** Ops started so far. */
   ops: z.number().int(),

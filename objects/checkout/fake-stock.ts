@@ -1,11 +1,9 @@
 import { err, ok, type Result } from '../../protocol/errors';
 import type { Levels, StockView } from '../../protocol/stock';
-import { availability } from '../sku-stock/checkout-answer';
 import { decide, type HoldRecord } from '../sku-stock/decide';
 import { applyDelta, emptyLevels } from '../sku-stock/levels';
 import { stockView } from '../sku-stock/views';
-import type { CartStock } from './cart';
-import type { CallResult, StockAnswers, StockCall } from './saga';
+import type { CallResult, StockCall } from './saga';
 
 type Sku = {
   levels: Map<string, Levels>;
@@ -23,8 +21,6 @@ export class FakeStock {
   readonly skus = new Map<string, Sku>();
   /** Calls that reached a counter (replays included), for counting resends. */
   applied = 0;
-  /** The SKUs each round asked for their stock alone. */
-  readonly peeked: string[][] = [];
 
   constructor(private readonly now: () => number) {}
 
@@ -52,28 +48,11 @@ export class FakeStock {
       ]),
     );
 
-  /** As SkuStock.applyForCheckout per SKU: each call's result, then what each SKU has left where. */
-  call = async (
-    calls: readonly StockCall[],
-    peek: readonly string[] = [],
-  ): Promise<StockAnswers> => {
-    const results = calls.map((c) => this.apply(c));
-    const stock: CartStock = {};
-    for (const sku of [...calls.map((c) => c.sku), ...peek]) {
-      const s = this.skus.get(sku);
-      if (!s) continue;
-      this.expire(s);
-      stock[sku] = availability({ policy: 'deny', levels: s.levels });
-    }
-    if (peek.length > 0) this.peeked.push([...peek]);
-    return { results, stock };
-  };
+  call = async (calls: readonly StockCall[]): Promise<CallResult[]> =>
+    calls.map((c) => this.apply(c));
 
   apply(c: StockCall): CallResult {
     this.applied++;
-    if (!this.skus.has(c.sku)) {
-      return { ok: false, error: { code: 'unknown_sku', message: `no SKU ${c.sku}` } };
-    }
     const s = this.sku(c.sku);
     this.expire(s);
     const command = JSON.stringify(c.command);

@@ -39,7 +39,7 @@ const harness = (now = 1_000_000) => {
       return c;
     },
     readStock: stock.readStock,
-    call: async (calls, _actor, peek) => stock.call(calls, peek),
+    call: async (calls) => stock.call(calls),
   };
   return { clock, stock, saved, ports };
 };
@@ -89,11 +89,11 @@ describe('drive: reserve', () => {
     expect(seen?.holds.map((h) => h.state)).toEqual(['planned']);
   });
 
-  it('holds without reading stock: one round of holds, the intent and the outcome its only writes', async () => {
-    const { stock, saved, ports } = harness();
-    stock.receive('X', 'A', 3);
-    stock.receive('X', 'B', 3);
+  it('releases the holds it got when another is refused, re-plans once, then fails holding nothing', async () => {
+    const { stock, ports } = harness();
+    stock.receive('X', 'A', 5);
     stock.receive('Y', 'A', 1);
+    let stolen = 0;
     const cart = await drive(
       newCart(
         cartOf([
@@ -104,190 +104,58 @@ describe('drive: reserve', () => {
       ),
       {
         ...ports,
-        readStock: () => Promise.reject(new Error('a reserve must not read stock')),
-      },
-    );
-    expect(cart.status).toBe('held');
-    expect(stock.applied).toBe(2);
-    expect(saved.map((c) => [c.status, c.op?.phase ?? null])).toEqual([
-      ['pending', 'acting'],
-      ['held', null],
-    ]);
-    // The note a plan from a read would give: the answers showed both locations could ship X
-    // but only A has Y.
-    expect(cart.routes).toEqual([
-      {
-        reason: 'single_location',
-        note: 'A ships the whole cart: the only one of 2 locations that can',
-      },
-      {
-        reason: 'single_location',
-        note: 'A ships the whole cart: the only one of 2 locations that can',
-      },
-    ]);
-    expect(cart.shipments).toEqual(['A']);
-  });
-
-  it('refuses a short cart with one round of holds and one of releases, every counter as it was', async () => {
-    const { stock, saved, ports } = harness();
-    stock.receive('X', 'A', 5);
-    stock.receive('Y', 'A', 1);
-    stock.receive('Y', 'B', 1);
-    const before = ['X', 'Y'].map((sku) => stock.view(sku).locations);
-    const cart = await drive(
-      newCart(
-        cartOf([
-          { sku: 'X', quantity: 2 },
-          { sku: 'Y', quantity: 3 },
-        ]),
-        0,
-      ),
-      ports,
-    );
-    expect(cart).toMatchObject({
-      status: 'failed',
-      attempt: 1,
-      failure: { code: 'insufficient_stock' },
-    });
-    expect(cart.failure?.details?.lines).toEqual([
-      {
-        line: 1,
-        sku: 'Y',
-        component: null,
-        requested: 3,
-        available: 2,
-        locations: ['A', 'B'],
-        availableAt: [1, 1],
-        reason: 'out_of_stock',
-      },
-    ]);
-    // Two holds, then X's release with Y's stock asked for in the same round: nothing more.
-    expect(stock.applied).toBe(3);
-    expect(stock.peeked).toEqual([['Y']]);
-    expect(['X', 'Y'].map((sku) => stock.view(sku).locations)).toEqual(before);
-    expect(stock.hold('X', `${ID}:1.0`)).toMatchObject({ status: 'released', quantity: 2 });
-    expect(saved.map((c) => [c.status, c.op?.phase ?? null])).toEqual([
-      ['pending', 'acting'],
-      ['pending', 'compensating'],
-      ['failed', null],
-    ]);
-  });
-
-  it('refuses a cart whose every hold is refused with one round of calls and two writes', async () => {
-    const { stock, saved, ports } = harness();
-    stock.receive('X', 'A', 1);
-    const cart = await drive(newCart(cartOf([{ sku: 'X', quantity: 2 }]), 0), ports);
-    expect(cart).toMatchObject({ status: 'failed', failure: { code: 'insufficient_stock' } });
-    expect(cart.failure?.details?.lines).toEqual([
-      expect.objectContaining({
-        sku: 'X',
-        requested: 2,
-        availableAt: [1, 0],
-        reason: 'out_of_stock',
-      }),
-    ]);
-    expect(stock.applied).toBe(1);
-    expect(stock.view('X').totals).toMatchObject({ onHand: 1, reserved: 0, available: 1 });
-    expect(saved.map((c) => c.status)).toEqual(['pending', 'failed']);
-  });
-
-  it('says split_refused when the locations have enough together but the channel does not split', async () => {
-    const { stock, ports } = harness();
-    stock.receive('X', 'A', 1);
-    stock.receive('X', 'B', 1);
-    const cart = await drive(newCart(cartOf([{ sku: 'X', quantity: 2 }]), 0), ports);
-    expect(cart.failure?.details?.lines).toEqual([
-      expect.objectContaining({ requested: 2, available: 2, reason: 'split_refused' }),
-    ]);
-  });
-
-  it('re-plans from the answers when the first location is short and another ships the cart', async () => {
-    const { stock, ports } = harness();
-    stock.receive('X', 'A', 1);
-    stock.receive('X', 'B', 2);
-    stock.receive('Y', 'A', 1);
-    stock.receive('Y', 'B', 1);
-    const cart = await drive(
-      newCart(
-        cartOf([
-          { sku: 'X', quantity: 2 },
-          { sku: 'Y', quantity: 1 },
-        ]),
-        0,
-      ),
-      { ...ports, readStock: () => Promise.reject(new Error('the answers suffice')) },
-    );
-    expect(cart).toMatchObject({ status: 'held', attempt: 2, shipments: ['B'] });
-    expect(cart.holds.map((h) => [h.holdId, h.sku, h.location, h.state])).toEqual([
-      [`${ID}:2.0`, 'X', 'B', 'held'],
-      [`${ID}:2.1`, 'Y', 'B', 'held'],
-    ]);
-    expect(cart.routes[0]?.note).toBe(
-      'B ships the whole cart: the only one of 2 locations that can',
-    );
-    // Attempt 1's hold on Y at A was released: A has its unit again.
-    expect(stock.view('Y').locations.map((l) => [l.location, l.reserved])).toEqual([
-      ['A', 0],
-      ['B', 1],
-    ]);
-    // Two holds, one release, two holds.
-    expect(stock.applied).toBe(5);
-  });
-
-  it('loses each re-plan to a race, re-plans once more, then fails as taken concurrently, holding nothing', async () => {
-    const { stock, ports } = harness();
-    stock.receive('X', 'A', 5);
-    stock.receive('Y', 'B', 1);
-    let round = 0;
-    let taken = 0;
-    const cart = await drive(
-      newCart(
-        cartOf([
-          { sku: 'X', quantity: 2 },
-          { sku: 'Y', quantity: 1 },
-        ]),
-        0,
-      ),
-      {
-        ...ports,
-        // A unit of Y arrives at A and at B after every round of calls, and before each new plan's
-        // holds another cart takes every unit of Y where that plan holds it: each plan loses the
-        // race, though the last answers still show Y elsewhere.
+        // Another cart takes Y's last unit between each plan and its holds; a unit arrives while
+        // the cart compensates, so it plans again and loses again.
         call: async (calls) => {
-          const y = calls.find((c) => c.sku === 'Y')?.command;
-          const at = y?.op === 'hold' ? y.locations?.[0] : undefined;
-          const free = stock.view('Y').locations.find((l) => l.location === at)?.available ?? 0;
-          if (round > 0 && at !== undefined && free > 0) {
-            stock.apply({
-              sku: 'Y',
-              key: `other-${round}`,
-              command: { op: 'hold', holdId: `other-${round}`, quantity: free, locations: [at] },
-            });
-            taken += free;
-          }
-          round++;
-          const answers = await stock.call(calls);
-          stock.receive('Y', 'A', 1);
-          stock.receive('Y', 'B', 1);
-          return answers;
+          if (calls.some((c) => c.command.op === 'hold'))
+            stock.apply(steal('Y', `other-${stolen++}`));
+          else stock.receive('Y', 'A', 1);
+          return stock.call(calls);
         },
       },
     );
-    expect(cart).toMatchObject({
-      status: 'failed',
-      attempt: 3,
-      failure: { code: 'insufficient_stock' },
-    });
+    expect(cart.status).toBe('failed');
+    expect(cart.attempt).toBe(2);
+    expect(cart.failure).toMatchObject({ code: 'insufficient_stock' });
     expect(cart.failure?.details?.lines).toEqual([
       expect.objectContaining({ line: 1, sku: 'Y', requested: 1, reason: 'taken_concurrently' }),
     ]);
-    expect(stock.view('X').totals).toMatchObject({ reserved: 0, onHand: 5 });
-    expect(taken).toBe(7);
-    expect(stock.view('Y').totals.reserved).toBe(taken);
-    expect(cart.holds.map((h) => [h.sku, h.location, h.state])).toEqual([
-      ['X', 'A', 'released'],
-      ['Y', 'A', 'refused'],
+    expect(reserved(stock, 'X')).toBe(0);
+    expect(cart.holds.map((h) => [h.sku, h.state])).toEqual([
+      ['X', 'released'],
+      ['Y', 'refused'],
     ]);
+  });
+
+  it('re-plans after losing a race and succeeds from the stock that is left', async () => {
+    const { stock, ports } = harness();
+    stock.receive('X', 'A', 1);
+    stock.receive('X', 'B', 1);
+    let raced = false;
+    const cart = await drive(newCart(cartOf([{ sku: 'X', quantity: 1 }]), 0), {
+      ...ports,
+      call: async (calls) => {
+        if (!raced) {
+          raced = true;
+          stock.apply(steal('X', 'other', 'A'));
+        }
+        return stock.call(calls);
+      },
+    });
+    expect(cart).toMatchObject({ status: 'held', attempt: 2 });
+    expect(cart.holds.map((h) => [h.holdId, h.location])).toEqual([[`${ID}:2.0`, 'B']]);
+  });
+
+  it('fails at once, holding nothing, when the plan is short', async () => {
+    const { stock, ports } = harness();
+    stock.receive('X', 'A', 1);
+    const cart = await drive(newCart(cartOf([{ sku: 'X', quantity: 2 }]), 0), ports);
+    expect(cart).toMatchObject({
+      status: 'failed',
+      holds: [],
+      failure: { code: 'insufficient_stock' },
+    });
+    expect(stock.applied).toBe(0);
   });
 
   it('names unknown SKUs', async () => {
@@ -324,7 +192,7 @@ describe('drive after a crash', () => {
       drive(newCart(input, 0), {
         ...ports,
         call: async (calls) => {
-          await stock.call(calls.filter((c) => c.sku === 'X'));
+          stock.call(calls.filter((c) => c.sku === 'X'));
           throw new Error('crash');
         },
       }),
@@ -355,7 +223,7 @@ describe('drive after a crash', () => {
       drive(newCart(input, 0), {
         ...ports,
         call: async (calls) => {
-          await stock.call(calls.filter((c) => c.sku === 'X'));
+          stock.call(calls.filter((c) => c.sku === 'X'));
           throw new Error('crash');
         },
       }),
@@ -373,11 +241,8 @@ describe('drive after a crash', () => {
     const lost = {
       ...ports,
       call: async (calls: readonly StockCall[]) => {
-        await stock.call(calls);
-        return {
-          results: calls.map(() => ({ ok: false as const, unknown: 'timeout' })),
-          stock: {},
-        };
+        stock.call(calls);
+        return calls.map(() => ({ ok: false as const, unknown: 'timeout' }));
       },
     };
     const saved: Cart[] = [];

@@ -2,20 +2,17 @@ import { z } from 'zod';
 import { type AppError, err, ok, type Result } from '../../protocol/errors';
 import type { ReservationStatus, ShortLine } from '../../protocol/reservations';
 import { CHECKOUT_KEY_PREFIX, type Command, HoldStatus } from '../../protocol/stock';
-import type { Cart, CartHold, CartStock, HoldState, Op, OpKind } from './cart';
+import type { Cart, CartHold, HoldState, Op, OpKind } from './cart';
 import type { ReserveInput } from './input';
-import type { ItemShort, Plan, StockAt } from './route';
+import type { ItemShort, Plan } from './route';
 
 // The cart's state transitions, pure: what to send to each SkuStock, what its answer means, and
 // what the cart becomes. runner.ts sequences them around the calls.
 
 /** An op still in flight this long after it started is resumed by the alarm (a crash). */
 export const RESUME_DELAY_MS = 10_000;
-/**
- * Plans a cart tries: every line at the first location, then (when the holds' answers show the
- * cart fits elsewhere) a plan from those answers, re-planned once if it loses a race.
- */
-export const MAX_ATTEMPTS = 3;
+/** A plan whose holds lose a race to other carts is re-planned once, then the cart fails. */
+export const MAX_ATTEMPTS = 2;
 /**
  * A finished cart is kept this long after it ends, so a retry under its Idempotency-Key gets the
  * first answer for at least as long as SkuStock keeps keys (24 h); then its object forgets it.
@@ -29,9 +26,6 @@ export type CallResult =
   | { ok: true }
   | { ok: false; error: AppError }
   | { ok: false; unknown: string };
-
-/** Every call's result, in order, and what each SKU that answered has left where. */
-export type StockAnswers = { results: CallResult[]; stock: CartStock };
 
 export type Action = 'hold' | 'commit' | 'extend' | 'release' | 'cancel';
 
@@ -259,69 +253,6 @@ const REACHED: Record<Action, (state: HoldState, clean: boolean) => boolean> = {
   commit: (state) => state === 'committed',
   release: (state) => state !== 'held' && state !== 'committed',
   cancel: (state) => state !== 'held' && state !== 'committed',
-};
-
-/**
- * The first plan, made without reading stock: every item at the first candidate location, which
- * is what planCart chooses whenever that location can ship the whole cart.
- */
-export const firstLocationPlan = (cart: Cart): Extract<Plan, { ok: true }> => {
-  const { candidates, basis, items, reservationId } = cart.input;
-  const first = candidates[0];
-  if (!first) throw new Error(`Reservation ${reservationId} has no candidate location`);
-  // The note planCart gives once the answers show how many locations could ship the cart.
-  const why = candidates.length === 1 ? "the channel's only location" : `the first by ${basis}`;
-  const km = first.distanceKm === null ? '' : ` (${first.distanceKm} km)`;
-  return {
-    ok: true,
-    routes: items.map((item) => ({
-      picks: [{ location: first.location, quantity: item.quantity }],
-      reason: 'single_location',
-      note: `${first.location} ships the whole cart: ${why}${km}`,
-    })),
-    shipments: [first.location],
-  };
-};
-
-/** The cart's stock as planCart reads it. */
-export const stockMap = (stock: CartStock): Map<string, StockAt> =>
-  new Map(
-    Object.entries(stock).map(([sku, s]) => [
-      sku,
-      { policy: s.policy, available: new Map(Object.entries(s.available)) },
-    ]),
-  );
-
-/**
- * The stock the cart's SKUs had before this cart's holds: what their answers showed, with the
- * units of every hold the cart has in place given back. A SKU that never answered is absent.
- */
-export const giveBack = (cart: Cart, stock: CartStock): CartStock => {
-  const before: CartStock = {};
-  for (const [sku, s] of Object.entries(stock)) {
-    before[sku] = { policy: s.policy, available: { ...s.available } };
-  }
-  for (const h of cart.holds) {
-    const at = before[h.sku]?.available;
-    if (h.state === 'held' && at) at[h.location] = (at[h.location] ?? 0) + h.quantity;
-  }
-  return before;
-};
-
-/** Did every SKU of the cart answer? */
-export const coversCart = (cart: Cart, stock: CartStock): boolean =>
-  cart.input.items.every((i) => i.sku in stock);
-
-/** Do the plan's picks name exactly the cart's holds, item by item, in order? */
-export const samePicks = (cart: Cart, plan: Extract<Plan, { ok: true }>): boolean => {
-  const picks = plan.routes.flatMap((r, item) => r.picks.map((p) => ({ item, ...p })));
-  return (
-    picks.length === cart.holds.length &&
-    picks.every((p, i) => {
-      const h = cart.holds[i];
-      return h?.item === p.item && h.location === p.location && h.quantity === p.quantity;
-    })
-  );
 };
 
 /** The holds a plan asks for; ids carry the reservation id and the attempt. */

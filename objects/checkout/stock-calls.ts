@@ -2,8 +2,7 @@ import type { Result } from '../../protocol/errors';
 import { MAX_COMMANDS_PER_CALL, type StockView } from '../../protocol/stock';
 import { mapLimited } from '../../shared/concurrency';
 import { skuStock } from '../../shared/stubs';
-import type { CartStock } from './cart';
-import type { CallResult, StockAnswers, StockCall } from './saga';
+import type { CallResult, StockCall } from './saga';
 
 /** SkuStock objects one cart calls at once. */
 const PARALLEL_SKUS = 64;
@@ -27,33 +26,29 @@ export type StockCallSeam = {
 };
 
 /**
- * Sends the calls, one `applyForCheckout` per SKU and MAX_COMMANDS_PER_CALL calls (its calls in
- * order), SKUs in parallel, plus an empty one to each `peek` SKU; each SKU's answer also says
- * what it has left where. A SKU whose call throws answers `unknown` for each of its calls not
- * answered yet; this never throws.
+ * Sends the calls, one `applyBatch` per SKU and MAX_COMMANDS_PER_CALL calls (its calls in order),
+ * SKUs in parallel. A SKU whose call throws answers `unknown` for each of its calls not answered
+ * yet; this never throws.
  */
 export const callStock = async (
   env: Env,
   calls: readonly StockCall[],
   actor: string,
   seam: StockCallSeam = {},
-  peek: readonly string[] = [],
-): Promise<StockAnswers> => {
-  const bySku = new Map<string, number[]>(peek.map((sku) => [sku, []]));
+): Promise<CallResult[]> => {
+  const bySku = new Map<string, number[]>();
   calls.forEach((c, i) => {
     const indexes = bySku.get(c.sku);
     if (indexes) indexes.push(i);
     else bySku.set(c.sku, [i]);
   });
   const results: CallResult[] = calls.map(() => ({ ok: false, unknown: 'not sent' }));
-  const stock: CartStock = {};
   await mapLimited([...bySku], PARALLEL_SKUS, async ([sku, indexes]) => {
     let answered = 0;
     try {
       await seam.beforeStockCall?.(sku);
       const stub = skuStock(env, sku);
-      // A peeked SKU gets one call with no commands: its answer is its stock.
-      for (let from = 0; from < Math.max(indexes.length, 1); from += MAX_COMMANDS_PER_CALL) {
+      for (let from = 0; from < indexes.length; from += MAX_COMMANDS_PER_CALL) {
         const chunk = indexes.slice(from, from + MAX_COMMANDS_PER_CALL);
         const items = chunk.map((i) => {
           const c = calls[i];
@@ -61,12 +56,11 @@ export const callStock = async (
             ? { command: c?.command }
             : { command: c.command, key: c.key };
         });
-        const answer = await stub.applyForCheckout(items, { actor, origin: 'checkout' });
-        answer.outcomes.forEach((o, j) => {
+        const outcomes = await stub.applyBatch(items, { actor, origin: 'checkout' });
+        outcomes.forEach((o, j) => {
           const i = chunk[j];
           if (i !== undefined) results[i] = o.ok ? { ok: true } : { ok: false, error: o.error };
         });
-        if (answer.stock) stock[sku] = answer.stock;
         answered += chunk.length;
       }
       await seam.afterStockCall?.(sku);
@@ -75,5 +69,5 @@ export const callStock = async (
       for (const i of indexes.slice(answered)) results[i] = { ok: false, unknown };
     }
   });
-  return { results, stock };
+  return results;
 };

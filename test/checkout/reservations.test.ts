@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ReservationView } from '../../protocol/reservations';
-import type { EventPage, StockView } from '../../protocol/stock';
+import type { EventPage } from '../../protocol/stock';
 import type { ErrorBody } from '../support/catalog';
 import { api, createKey } from '../support/client';
 import {
@@ -12,7 +12,6 @@ import {
   placed,
   reserve,
   shortLines,
-  stockOf,
   totals,
 } from './support';
 
@@ -298,42 +297,6 @@ describe('short carts', () => {
       lines: expect.any(Array),
     });
     expect(placed((await get(reservationId)).body)).toEqual([]);
-  });
-});
-
-describe('a refused cart', () => {
-  it('leaves every counter exactly as before, at the cost of one hold per line and one release per line it held', async () => {
-    const channel = await makeChannel([s.MAN, s.RTM]);
-    const a = await makeSku({ [s.MAN]: 3, [s.RTM]: 2 });
-    const b = await makeSku({ [s.MAN]: 1, [s.RTM]: 1 });
-    const c = await makeSku({ [s.MAN]: 4 });
-    const before = await Promise.all([a, b, c].map(stockOf));
-    const res = await reserve({
-      channel,
-      lines: [
-        { sku: a, quantity: 2 },
-        { sku: b, quantity: 2 },
-        { sku: c, quantity: 4 },
-      ],
-    });
-    expect([res.status, res.body.error.code]).toEqual([409, 'insufficient_stock']);
-    expect(shortLines(res)).toEqual([
-      {
-        line: 1,
-        sku: b,
-        component: null,
-        requested: 2,
-        available: 2,
-        locations: [s.MAN, s.RTM],
-        availableAt: [1, 1],
-        reason: 'split_refused',
-      },
-    ]);
-    const after = await Promise.all([a, b, c].map(stockOf));
-    const levels = (v: StockView) => v.locations.map(({ demand: _, ...l }) => l);
-    expect(after.map(levels)).toEqual(before.map(levels));
-    // a and c were held at the first location and released; b's hold was refused, writing nothing.
-    expect(after.map((v, i) => v.seq - (before[i]?.seq ?? 0))).toEqual([2, 0, 2]);
   });
 });
 

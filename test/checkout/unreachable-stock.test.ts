@@ -14,10 +14,10 @@ afterEach(() => {
 
 const INTERNALS = 'SQLITE_IOERR at /var/lib/stock/7f3a.sqlite';
 
-describe('a cart whose stock cannot be reached', () => {
+describe('a cart whose stock cannot be read', () => {
   it('answers 503 overloaded with a fixed message, logging what failed instead of returning it', async () => {
     const sku = await makeSku({ [MAN]: 5 });
-    vi.spyOn(SkuStock.prototype, 'applyForCheckout').mockRejectedValue(new Error(INTERNALS));
+    vi.spyOn(SkuStock.prototype, 'getStock').mockRejectedValue(new Error(INTERNALS));
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const res = await reserve({ channel, lines: [{ sku, quantity: 1 }] });
     expect([res.status, res.body.error?.code]).toEqual([503, 'overloaded']);
