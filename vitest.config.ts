@@ -70,6 +70,31 @@ export default defineConfig(async () => {
       // Generous: a test fails on what it asserts, not on a CI machine shared with other work
       // (the imports of a few thousand SKUs take ~8 s quiet and have taken 40 s under load).
       testTimeout: 90_000,
+      // Prebundles the libraries the Worker imports, so each test file's new runtime loads a few
+      // modules instead of hundreds: about a third less setup per file on these machines.
+      deps: {
+        optimizer: {
+          ssr: {
+            enabled: true,
+            include: [
+              'hono',
+              'hono/http-exception',
+              'hono/factory',
+              'hono/combine',
+              'hono/body-limit',
+              '@hono/zod-openapi',
+              'zod',
+              'drizzle-orm',
+              'drizzle-orm/durable-sqlite',
+              'drizzle-orm/durable-sqlite/migrator',
+              'drizzle-orm/sqlite-core',
+              'drizzle-orm/d1',
+              'partyserver',
+              'fast-check',
+            ],
+          },
+        },
+      },
     },
   };
 });
