@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import type { z } from 'zod';
 import { err, ok, type Result } from '../protocol/errors';
 import type { ReservationView } from '../protocol/reservations';
 import type { Cart, OpKind } from './checkout/cart';
@@ -20,6 +21,9 @@ import * as schema from './checkout/schema';
 import { callStock, readStock, type StockCallSeam } from './checkout/stock-calls';
 import { CartStore } from './checkout/store';
 import { cartView } from './checkout/views';
+
+/** What `view` needs of the caller: the channels its key may read. */
+const ViewInput = OpMeta.pick({ channels: true });
 
 const LIFECYCLE_TARGET = { commit: 'committed', release: 'released', extend: 'held' } as const;
 
@@ -56,7 +60,7 @@ export class Checkout extends DurableObject<Env> {
   }
 
   /** Holds the whole cart or nothing. The same reservation id again replays the first answer. */
-  async reserve(input: unknown): Promise<ReserveResult> {
+  async reserve(input: z.input<typeof ReserveInput>): Promise<ReserveResult> {
     const parsed = ReserveInput.parse(input);
     return this.exclusive(async () => {
       const existing = this.cart;
@@ -81,27 +85,27 @@ export class Checkout extends DurableObject<Env> {
   }
 
   /** Commits every hold of the cart (reserved → committed), or none. */
-  async commit(input: unknown): Promise<Result<ReservationView>> {
+  async commit(input: z.input<typeof CommitInput>): Promise<Result<ReservationView>> {
     const { actor, channels, ref } = CommitInput.parse(input);
     return this.lifecycle('commit', actor, channels, ref === undefined ? {} : { ref });
   }
 
   /** Releases every hold of the cart. */
-  async release(input: unknown): Promise<Result<ReservationView>> {
+  async release(input: z.input<typeof OpMeta>): Promise<Result<ReservationView>> {
     const { actor, channels } = OpMeta.parse(input);
     return this.lifecycle('release', actor, channels, {});
   }
 
   /** Moves the cart's deadline to `ttlSeconds` from now, on every hold. */
-  async extend(input: unknown): Promise<Result<ReservationView>> {
+  async extend(input: z.input<typeof ExtendInput>): Promise<Result<ReservationView>> {
     const { actor, channels, ttlSeconds } = ExtendInput.parse(input);
     const deadline = Date.now() + ttlSeconds * 1000;
     return this.lifecycle('extend', actor, channels, { ttlSeconds, deadline });
   }
 
   /** The cart: status, lines and where each is held, expiry. */
-  async view(input: unknown): Promise<Result<ReservationView>> {
-    const { channels } = OpMeta.pick({ channels: true }).parse(input);
+  async view(input: z.input<typeof ViewInput>): Promise<Result<ReservationView>> {
+    const { channels } = ViewInput.parse(input);
     const cart = this.cart;
     if (!cart) return err('not_found', 'No such reservation');
     if (channels !== null && !channels.includes(cart.input.channel.code)) {

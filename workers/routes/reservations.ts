@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   checkLineCount,
   prepareReservation,
   reservationScope,
 } from '../../objects/checkout/prepare';
-import { type Result, unwrap } from '../../protocol/errors';
+import { unwrap } from '../../protocol/errors';
 import {
   CommitRequest,
   ExtendRequest,
@@ -16,7 +17,7 @@ import {
 } from '../../protocol/reservations';
 import { IdempotencyKey } from '../../protocol/stock';
 import { checkout } from '../../shared/stubs';
-import { createApp } from '../app';
+import { type AppEnv, createApp } from '../app';
 import { parseOr, readJson } from '../parse';
 import { bearer, errorResponses, json } from '../route-docs';
 
@@ -97,43 +98,57 @@ reservationRoutes.openapi(
   },
 );
 
-const lifecycle = [
-  ['commit', CommitRequest, 'Commit every hold of the cart: the order is placed'],
-  ['release', ReleaseRequest, 'Release every hold of the cart'],
-  ['extend', ExtendRequest, 'Extend every hold of the cart: it now expires ttlSeconds from now'],
-] as const;
-
-for (const [op, schema, summary] of lifecycle) {
-  reservationRoutes.openapi(
-    createRoute({
-      method: 'post',
-      path: `/v1/reservations/{id}/${op}`,
-      summary,
-      description:
-        'All holds or none: a hold that expired meanwhile undoes the others (hold_expired). ' +
-        'Repeating a commit or a release that succeeded answers the reservation again.',
-      tags: ['reservations'],
-      security: bearer,
-      request: { params: IdParam, body: { required: op === 'extend', ...json(schema) } },
-      responses: {
-        200: { description: 'The reservation', ...json(ReservationView) },
-        ...errorResponses(400, 401, 403, 404, 409, 410, 415),
-      },
-    }),
-    async (c) => {
-      const principal = c.get('principal');
-      const channels = reservationScope(principal, true);
-      const { id } = c.req.valid('param');
-      const stub = checkout(c.env, id);
-      const meta = { actor: principal.keyId, channels };
-      const body: Record<string, unknown> = c.req.valid('json') ?? {};
-      const result: Result<ReservationView> =
-        op === 'commit'
-          ? await stub.commit({ ...meta, ...body })
-          : op === 'extend'
-            ? await stub.extend({ ...meta, ...body })
-            : await stub.release(meta);
-      return c.json(unwrap(result), 200);
+/** The route of one lifecycle op: the same path shape, answer and errors for each. */
+function lifecycleRoute<S extends z.ZodType>(op: string, schema: S, summary: string) {
+  return createRoute({
+    method: 'post',
+    path: `/v1/reservations/{id}/${op}`,
+    summary,
+    description:
+      'All holds or none: a hold that expired meanwhile undoes the others (hold_expired). ' +
+      'Repeating a commit or a release that succeeded answers the reservation again.',
+    tags: ['reservations'],
+    security: bearer,
+    request: { params: IdParam, body: { required: op === 'extend', ...json(schema) } },
+    responses: {
+      200: { description: 'The reservation', ...json(ReservationView) },
+      ...errorResponses(400, 401, 403, 404, 409, 410, 415),
     },
-  );
+  });
 }
+
+/** The cart's object and who acts on it: the key, and the channels it may act on. */
+function lifecycleTarget(c: Context<AppEnv>, id: string) {
+  const principal = c.get('principal');
+  const meta = { actor: principal.keyId, channels: reservationScope(principal, true) };
+  return { stub: checkout(c.env, id), meta };
+}
+
+reservationRoutes.openapi(
+  lifecycleRoute('commit', CommitRequest, 'Commit every hold of the cart: the order is placed'),
+  async (c) => {
+    const { stub, meta } = lifecycleTarget(c, c.req.valid('param').id);
+    const body = c.req.valid('json') ?? {};
+    return c.json(unwrap(await stub.commit({ ...meta, ...body })), 200);
+  },
+);
+
+reservationRoutes.openapi(
+  lifecycleRoute('release', ReleaseRequest, 'Release every hold of the cart'),
+  async (c) => {
+    const { stub, meta } = lifecycleTarget(c, c.req.valid('param').id);
+    return c.json(unwrap(await stub.release(meta)), 200);
+  },
+);
+
+reservationRoutes.openapi(
+  lifecycleRoute(
+    'extend',
+    ExtendRequest,
+    'Extend every hold of the cart: it now expires ttlSeconds from now',
+  ),
+  async (c) => {
+    const { stub, meta } = lifecycleTarget(c, c.req.valid('param').id);
+    return c.json(unwrap(await stub.extend({ ...meta, ...c.req.valid('json') })), 200);
+  },
+);
