@@ -12,6 +12,7 @@ import {
   ListingRules,
   PING,
   PONG,
+  RecommendationChanges,
 } from '../protocol/stream';
 import type { SignalEvent } from '../protocol/webhooks';
 import { deliverSignals } from '../shared/signals/deliver';
@@ -127,6 +128,15 @@ export class StreamHub extends Server<Env> {
       { sku: u.sku, seq: u.seq, at: u.at, cursor, locations: u.locations },
       previous,
     );
+  }
+
+  /**
+   * Recommendations of this shard's SKUs that were opened, changed, applied, dismissed or expired:
+   * sent at once to the live subscribers that asked for them (stream-hub/recommendations.ts);
+   * nothing is stored, the D1 table is their record.
+   */
+  async publishRecommendations(changes: z.input<typeof RecommendationChanges>): Promise<void> {
+    this.sockets.recommend(RecommendationChanges.parse(changes));
   }
 
   /** Stores a channel's signal thresholds (pushed by the catalog on change). */

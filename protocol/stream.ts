@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Role } from './auth';
 import { ChannelCode, LocationCode, SkuCode } from './catalog';
 import { ErrorCode } from './errors';
+import { Recommendation } from './recommendations';
 import { LocationStock } from './stock';
 
 // The real-time stream (GET /v1/stream): one WebSocket per StreamHub shard. Every message is JSON,
@@ -21,6 +22,8 @@ export const StreamFilter = z.object({
     .string()
     .regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'prefix: 1-64 SKU code characters')
     .optional(),
+  /** Also send `recommendation` messages for the SKUs and locations the filter shows. */
+  recommendations: z.boolean().optional(),
 });
 export type StreamFilter = z.infer<typeof StreamFilter>;
 
@@ -134,6 +137,31 @@ export const ResyncMessage = z.object({
   cursor: Cursor,
   reason: z.string(),
 });
+/** What happened to a recommendation: a recompute opened, changed or expired it, or a key acted. */
+export const RecommendationChange = z.enum([
+  'opened',
+  'changed',
+  'applied',
+  'dismissed',
+  'expired',
+]);
+export type RecommendationChange = z.infer<typeof RecommendationChange>;
+/**
+ * A recommendation as stored after the change (docs/recommendations.md), to subscribers that
+ * asked for them; not part of the cursor replay: read GET /v1/recommendations after connecting.
+ */
+export const RecommendationMessage = z.object({
+  type: z.literal('recommendation'),
+  shard: Shard,
+  change: RecommendationChange,
+  recommendation: Recommendation,
+});
+export type RecommendationMessage = z.infer<typeof RecommendationMessage>;
+/** What the gateway hands a hub: recommendations of SKUs of its shard that changed. */
+export const RecommendationChanges = z.array(
+  z.object({ change: RecommendationChange, recommendation: Recommendation }),
+);
+export type RecommendationChanges = z.infer<typeof RecommendationChanges>;
 export const ErrorMessage = z.object({
   type: z.literal('error'),
   code: ErrorCode,
@@ -148,6 +176,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   UpdatesMessage,
   LagMessage,
   ResyncMessage,
+  RecommendationMessage,
   ErrorMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

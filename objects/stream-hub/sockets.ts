@@ -1,10 +1,11 @@
 import type { Connection } from 'partyserver';
-import { CloseCode, type ListingRules } from '../../protocol/stream';
+import { CloseCode, type ListingRules, type RecommendationChanges } from '../../protocol/stream';
 import type { Refusal } from './admission';
 import { type ConnState, readClientMessage } from './connection-state';
 import type { SkuExposure } from './exposure';
 import { type FanOutContext, messageFor, newFanOutCache, viewNow } from './fan-out';
 import { type Change, PendingChanges } from './pending';
+import { seesRecommendation } from './recommendations';
 import { type Replay, replayAfterRulesChange, rowsToSend } from './replay';
 import { type Outgoing, Subscriber } from './subscriber';
 import { type HubRow, matchesSku, project, sameView } from './view';
@@ -217,6 +218,27 @@ export class HubSockets {
       }
     }
     return Math.min(MAX_FAN_OUT_GAP_MS, sent * FAN_OUT_GAP_PER_MESSAGE_MS);
+  }
+
+  /**
+   * Sends each changed recommendation to the subscribers that asked for them and see its SKU and
+   * locations (recommendations.ts); a subscriber past its window is dropped as for a row.
+   */
+  recommend(changes: RecommendationChanges): void {
+    const shard = this.hub.shard();
+    for (const entry of [...this.all().values()]) {
+      const { filter } = entry.state;
+      const rules = filter.channel === undefined ? undefined : this.hub.view.rules(filter.channel);
+      for (const { change, recommendation } of changes) {
+        if (!this.hub.owns(recommendation.sku)) continue;
+        if (!seesRecommendation(filter, rules, recommendation)) continue;
+        if (entry.unconfirmed >= this.hub.window) {
+          this.drop(entry, `slow consumer: ${this.hub.window} messages unconfirmed`);
+          break;
+        }
+        this.send(entry, { type: 'recommendation', shard, change, recommendation });
+      }
+    }
   }
 
   /** Sends replay pages while the subscriber keeps up; the last one is followed by caught-up. */

@@ -10,6 +10,7 @@ import type { EventPage, StockView } from '../../protocol/stock';
 import type { SignalPage } from '../../protocol/webhooks';
 import worker from '../../workers/index';
 import { recomputeScheduled } from '../../workers/recommendations/cron';
+import { is, openSocket } from '../stream/support';
 import { api, createKey } from '../support/client';
 import { catalog, post, sku } from '../support/fixtures';
 
@@ -360,5 +361,77 @@ describe('the scheduled recompute', () => {
     expect(again.skus).toBeGreaterThanOrEqual(1);
     const after = await api<Page>(`/v1/recommendations?sku=${code}`);
     expect(after.body.items).toEqual(open.body.items);
+  });
+});
+
+describe('recommendations on the stream', () => {
+  it('sends each opened, dismissed and applied recommendation to the subscribers that asked and see its locations', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(DAY0);
+    const { a, b, narrow } = await catalog();
+    const code = await sku();
+    await post(`/v1/skus/${code}/receive`, { location: a, quantity: 20 });
+    await post(`/v1/skus/${code}/holds`, { quantity: 10, locations: [a], commit: true });
+    vi.setSystemTime(DAY0 + DAY);
+    await post(`/v1/skus/${code}/receive`, { location: b, quantity: 1 });
+    // An admin on the SKU; a connector of the channel fed by b alone (its key's scope); an admin
+    // that did not ask for recommendations.
+    const all = await openSocket(`skus=${code}&recommendations=true`, { confirm: true });
+    const connector = await createKey('connector', { channels: [narrow] });
+    const atB = await openSocket(`skus=${code}&recommendations=true`, {
+      key: connector,
+      confirm: true,
+    });
+    const rowsOnly = await openSocket(`skus=${code}`, { confirm: true });
+    for (const s of [all, atB, rowsOnly]) await s.waitFor(is('caught-up'));
+
+    const computed = await api<RecomputeResult>('/v1/recommendations/recompute', {
+      body: { sku: code },
+    });
+    const order = computed.body.items.find((r) => r.kind === 'replenish');
+    const move = computed.body.items.find((r) => r.kind === 'transfer');
+    if (order === undefined || move === undefined) throw new Error('expected an order and a move');
+    expect([order.location, order.quantity, move.from, move.location, move.quantity]).toEqual([
+      a,
+      63,
+      b,
+      a,
+      1,
+    ]);
+    await api(`/v1/recommendations/${order.id}/dismiss`, { body: {} });
+    expect((await apply(move.id)).status).toBe(200);
+
+    const seen = (s: typeof all) =>
+      s.messages.flatMap((m) =>
+        m.type === 'recommendation'
+          ? [[m.change, m.recommendation.id, m.recommendation.status, m.recommendation.reason]]
+          : [],
+      );
+    const lastOf = (s: typeof all, n: number) =>
+      s.until(() => (seen(s).length >= n ? seen(s) : undefined), `${n} recommendation messages`);
+    const opened = [order, move]
+      .map((r) => ['opened', r.id, 'open', r.reason])
+      .sort((x, y) => String(x[1]).localeCompare(String(y[1])));
+    const all4 = await lastOf(all, 4);
+    expect([...all4.slice(0, 2)].sort((x, y) => String(x[1]).localeCompare(String(y[1])))).toEqual(
+      opened,
+    );
+    expect(all4.slice(2)).toEqual([
+      ['dismissed', order.id, 'dismissed', order.reason],
+      ['applied', move.id, 'applied', move.reason],
+    ]);
+    expect(order.reason).toMatch(/sells 10\/day .* order 63$/);
+    // The connector sees b's side of the move, never a's own order.
+    expect(await lastOf(atB, 2)).toEqual([
+      ['opened', move.id, 'open', move.reason],
+      ['applied', move.id, 'applied', move.reason],
+    ]);
+    expect(seen(rowsOnly)).toEqual([]);
+    const shard = all.messages.find((m) => m.type === 'hello');
+    expect(all.messages.find((m) => m.type === 'recommendation')).toMatchObject({
+      shard: shard?.type === 'hello' ? shard.shard : -1,
+      recommendation: { sku: code },
+    });
+    for (const s of [all, atB, rowsOnly]) s.ws.close();
   });
 });

@@ -14,6 +14,7 @@ import { assertKnownSku } from '../../shared/catalog/known-skus';
 import { skuStock } from '../../shared/stubs';
 import { prepareCommand } from '../stock/prepare';
 import { toRecommendation } from './store';
+import { streamRecommendations } from './stream';
 
 type Row = typeof recommendations.$inferSelect;
 
@@ -155,7 +156,9 @@ export const applyRecommendation = async (
     )
     .returning();
   if (after !== undefined) {
-    return { recommendation: toRecommendation(after), replayed: result.value.replayed };
+    const recommendation = toRecommendation(after);
+    await streamRecommendations(env, [{ change: 'applied', recommendation }]);
+    return { recommendation, replayed: result.value.replayed };
   }
   // A concurrent apply of the same revision recorded it first: the same operation, replayed.
   const recorded = await readRow(env, id);

@@ -16,6 +16,7 @@ import { recommend, recommendationId, type Settings } from './assemble';
 import { demandShares } from './demand-share';
 import { merge, type Write } from './merge';
 import { signalRecommendations } from './signals';
+import { changeOf, streamRecommendations } from './stream';
 
 type Row = typeof recommendations.$inferSelect;
 
@@ -140,6 +141,19 @@ export const storeRecompute = async (env: Env, sku: string, settings: Settings, 
   const [first, ...rest] = writes.map((w) => statement(env, w, at));
   if (first !== undefined) await db.batch([first, ...rest]);
   await signalRecommendations(env, writes, at);
+  if (writes.length > 0) {
+    // The rows as written, for the stream's subscribers (one more read, only when some changed).
+    const ids = writes.map((w) => w.id);
+    const rows = await db.select().from(recommendations).where(inArray(recommendations.id, ids));
+    const byId = new Map(rows.map((r) => [r.id, toRecommendation(r)]));
+    await streamRecommendations(
+      env,
+      writes.flatMap((w) => {
+        const recommendation = byId.get(w.id);
+        return recommendation === undefined ? [] : [{ change: changeOf(w), recommendation }];
+      }),
+    );
+  }
   return { view, stored, computed, writes };
 };
 

@@ -19,6 +19,7 @@ import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { applyRecommendation } from '../recommendations/apply';
 import { readSettings, recomputeSku, toRecommendation } from '../recommendations/store';
+import { streamRecommendations } from '../recommendations/stream';
 import { bearer, errorResponses, json } from '../route-docs';
 
 // The list runs in urgency order; a cursor is the last row's (urgentAt, id).
@@ -170,7 +171,9 @@ export const recommendationRoutes = createApp()
           details: { status: row.status },
         });
       }
-      return c.json(toRecommendation(after), 200);
+      const dismissed = toRecommendation(after);
+      await streamRecommendations(c.env, [{ change: 'dismissed', recommendation: dismissed }]);
+      return c.json(dismissed, 200);
     },
   )
   .openapi(

@@ -34,6 +34,10 @@ const StreamQuery = z.object({
   locations: z.string().optional(),
   skus: z.string().optional(),
   prefix: z.string().optional(),
+  recommendations: z.enum(['true', 'false']).optional().openapi({
+    description:
+      '`true`: also send `recommendation` messages (opened, changed, applied, dismissed, expired) for the SKUs and locations this socket sees',
+  }),
   cursor: z.string().optional().openapi({
     description: 'Where to resume: `<shard>:<cursor>,…` (or one number for this shard)',
   }),
@@ -96,6 +100,7 @@ const openStream = async (c: Context<AppEnv>): Promise<Response> => {
     locations: list(q.locations),
     skus: list(q.skus),
     prefix: q.prefix,
+    ...(q.recommendations === 'true' && { recommendations: true }),
   });
   if (!filter.success) return refuse(issueOf(filter.error, 'query'));
   const shards = Number(c.env.STREAM_SHARDS);
