@@ -6,6 +6,7 @@ import { startSimulators } from '../marketplaces.ts';
 import { paced } from '../pace.ts';
 import { createLocation, loadInWaves, sleep } from '../setup.ts';
 import { check, figure, type Scenario, type Size } from '../types.ts';
+import { replaySignals } from './signals-replay.ts';
 
 // Stock signals that act (docs/signals.md, docs/ads.md): SKUs sold out one by one at a paced
 // rate, each on a SKU of its own, while a webhook subscription (the simulators' Standard Webhooks
@@ -13,7 +14,9 @@ import { check, figure, type Scenario, type Size } from '../types.ts';
 // simulated Google Ads API) follows the channel. Measured per sell-out: stock change → signed
 // webhook received (the receiver's arrival time − the time SkuStock accepted the change) and sold
 // out → ad group paused (the simulator's ad-seconds on a sold-out entity: it is told the entity is
-// sold out just before the change is sent, and counts until the pause lands). See bench/README.md.
+// sold out just before the change is sent, and counts until the pause lands). Then the same over
+// the real order stream replayed on a compressed clock, with the ads automation on and off side by
+// side (signals-replay.ts). See bench/README.md.
 
 const SIZES = {
   smoke: { perRun: 6, rate: 6, runs: 1, settleMs: 20_000 },
@@ -71,7 +74,7 @@ const sim = async (sims: DevServer, path: string, body?: object): Promise<unknow
 export const signals: Scenario = {
   name: 'signals',
   description:
-    'Stock signals that act: stock change → signed webhook received, sold out → Google Ads ad group paused (simulators), latency and throughput',
+    'Stock signals that act: stock change → signed webhook received, sold out → Google Ads ad group paused (simulators), latency and throughput; then over the order stream replay, ad-seconds on sold-out SKUs with the automation on and off',
   run: async (ctx) => {
     const t = ctx.target;
     const size = SIZES[ctx.size];
@@ -210,8 +213,15 @@ export const signals: Scenario = {
         );
       }
       const all = (f: (r: Run) => number) => results.map(f);
+      const replay = await replaySignals(t, simulators, ctx.size, ctx.log);
       return {
-        parameters: { ...size, runs, channel: CHANNEL, ads: 'Google Ads (simulated)' },
+        parameters: {
+          ...size,
+          runs,
+          channel: CHANNEL,
+          ads: 'Google Ads (simulated)',
+          replay: replay.parameters,
+        },
         figures: [
           figure(
             'sell-outs sent',
@@ -271,6 +281,7 @@ export const signals: Scenario = {
             all((r) => r.pausesPerSecond),
             1,
           ),
+          ...replay.figures,
         ],
         checks: [
           check(
@@ -289,8 +300,9 @@ export const signals: Scenario = {
               )
               .join('; '),
           ),
+          ...replay.checks,
         ],
-        data: results,
+        data: { paced: results, replay: replay.data },
       };
     } finally {
       await (sims ?? (await starting.catch(() => undefined)))?.stop();

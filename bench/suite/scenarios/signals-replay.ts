@@ -1,0 +1,511 @@
+import { z } from 'zod';
+import { devFetch } from '../../lib/api.ts';
+import { type LatencySummary, summarize } from '../../lib/stats.ts';
+import type { DevServer } from '../../lib/wrangler-dev.ts';
+import { orderRecords, type ReplayEvent, replayEvents } from '../order-stream.ts';
+import {
+  createLocation,
+  loadInWaves,
+  postBatch,
+  sleep,
+  WAVE,
+  waitObjectsClosed,
+} from '../setup.ts';
+import { type Check, check, type Figure, figure, type Size, type Target } from '../types.ts';
+import { type Plan, planReplay, type Step, skusOf } from './signals-replay-plan.ts';
+
+// The signals scenario's second part (bench/README.md, "`signals`: how it measures"): the real
+// order stream replayed on a compressed clock over low opening stock with restocks, while a
+// webhook subscription takes `out` signals and two Google Ads connections follow the channel,
+// every SKU its own ad group: one acting (automation on), one created paused (automation off:
+// the product's own off switch, nothing is sent). Both simulated ads accounts are told the truth
+// (sold out or not) at the same moments, so each counts the ad-seconds its ads served on sold-out
+// SKUs over the same replay.
+
+const SIZES = {
+  /** The first events of the first day, no restock due within them. */
+  smoke: {
+    events: 16,
+    openingShare: 0.5,
+    restockAfterMinutes: 120,
+    seconds: 2,
+    maxInFlight: 4,
+    tailMs: 10_000,
+  },
+  /** The first day on a 30 s clock. */
+  quick: {
+    events: 'day 1',
+    openingShare: 0.5,
+    restockAfterMinutes: 180,
+    seconds: 30,
+    maxInFlight: 8,
+    tailMs: 30_000,
+  },
+  /** All 13 days on an 8-minute clock; a sold-out SKU is restocked the next day. */
+  full: {
+    events: 'all',
+    openingShare: 0.5,
+    restockAfterMinutes: 24 * 60,
+    seconds: 480,
+    maxInFlight: 8,
+    tailMs: 60_000,
+  },
+} satisfies Record<
+  Size,
+  {
+    events: number | 'day 1' | 'all';
+    openingShare: number;
+    restockAfterMinutes: number;
+    seconds: number;
+    maxInFlight: number;
+    tailMs: number;
+  }
+>;
+
+const LOCATION = 'SR-WH';
+const CHANNEL = 'sr-web';
+const RECEIVER = 'sr-hooks';
+const PREFIX = 'SR-';
+const ON = { name: 'sr-on', customer: '1234500091' };
+const OFF = { name: 'sr-off', customer: '1234500092' };
+const entityOf = (customer: string, index: number) =>
+  `customers/${customer}/adGroups/${8_000_000 + index}`;
+
+const Created = z.object({ secret: z.string() });
+const Episode = z.object({
+  soldOutAt: z.number(),
+  servingAtStart: z.boolean(),
+  servedMs: z.number(),
+  stoppedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+});
+const Listing = z.object({
+  entities: z.array(
+    z.object({
+      entity: z.string(),
+      soldOutServingSeconds: z.number(),
+      episodes: z.array(Episode),
+    }),
+  ),
+  adSecondsOnSoldOut: z.number(),
+  totals: z.object({ requests: z.number(), applied: z.number() }),
+});
+type Listing = z.infer<typeof Listing>;
+const Received = z.object({
+  signals: z.array(
+    z.object({
+      type: z.string(),
+      data: z.looseObject({ id: z.string(), location: z.string().optional() }),
+      receivedAt: z.number(),
+    }),
+  ),
+});
+const SignalPage = z.object({
+  items: z.array(z.object({ id: z.string(), at: z.string() })),
+  nextCursor: z.string().nullable(),
+});
+
+const selectEvents = (all: ReplayEvent[], which: number | 'day 1' | 'all') => {
+  if (which === 'all') return all;
+  if (which === 'day 1') {
+    const first = all.find((e) => e.kind === 'cart');
+    const day = first?.kind === 'cart' ? first.invoice.day : '';
+    const end = all.findIndex((e) => e.kind === 'cart' && e.invoice.day !== day);
+    return end < 0 ? all : all.slice(0, end);
+  }
+  return all.slice(0, which);
+};
+
+const sim = async (sims: DevServer, path: string, body?: object): Promise<unknown> => {
+  const res = await fetch(`${sims.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+};
+
+export type ReplayOutcome = {
+  parameters: Record<string, unknown>;
+  figures: Figure[];
+  checks: Check[];
+  data: unknown;
+};
+
+/** What one ads account's listing says over the replay's window. */
+const accountFigures = (l: Listing, closedAt: number) => {
+  const spells = l.entities.flatMap((e) => e.episodes);
+  const served = spells.filter((p) => p.servingAtStart);
+  const paused = served.filter((p) => p.stoppedAt !== null && p.stoppedAt <= (p.endedAt ?? 1e15));
+  const unpaused = served.filter((p) => !paused.includes(p));
+  return {
+    spells: spells.length,
+    servingAtSellOut: served.length,
+    alreadyStopped: spells.length - served.length,
+    pausedInSpell: paused.length,
+    backBeforePaused: unpaused.filter((p) => p.endedAt !== null && p.endedAt < closedAt).length,
+    servingAtWindowEnd: unpaused.filter((p) => p.endedAt === null || p.endedAt >= closedAt).length,
+    pauseMs: summarize(paused.map((p) => (p.stoppedAt ?? 0) - p.soldOutAt)),
+    adSeconds: l.adSecondsOnSoldOut,
+    soldOutSeconds: spells.reduce((s, p) => s + ((p.endedAt ?? closedAt) - p.soldOutAt) / 1000, 0),
+    requests: l.totals.requests,
+  };
+};
+
+/**
+ * Replays the order stream against the mesh with the ads automation on and off side by side
+ * (the simulators already running); answers its figures and checks.
+ */
+export const replaySignals = async (
+  t: Target,
+  sims: DevServer,
+  size: Size,
+  log: (line: string) => void,
+): Promise<ReplayOutcome> => {
+  const s = SIZES[size];
+  const plan: Plan = planReplay(selectEvents(replayEvents(orderRecords()), s.events), s);
+  const skus = [...plan.opening.keys()].sort();
+  const index = new Map(skus.map((sku, i) => [sku, i]));
+  const code = (sku: string) => `${PREFIX}${sku}`;
+  const headers = { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' };
+
+  // The first part's objects close first: workerd fails calls past ~2,400 open SkuStocks (setup.ts).
+  await waitObjectsClosed(t);
+  await createLocation(t, LOCATION);
+  await t.api.post('/v1/channels', {
+    code: CHANNEL,
+    name: 'Bench signals replay',
+    kind: 'storefront',
+    locations: [LOCATION],
+  });
+  const { failedLines } = await loadInWaves(
+    t,
+    skus.map((sku) => ({ code: code(sku), title: `Order stream ${sku}` })),
+    (wave) =>
+      wave.flatMap((w) => {
+        const quantity = plan.opening.get(w.code.slice(PREFIX.length)) ?? 0;
+        return quantity === 0
+          ? []
+          : [{ sku: w.code, op: 'receive', location: LOCATION, quantity, reason: 'opening_stock' }];
+      }),
+    log,
+  );
+  if (failedLines > 0) throw new Error(`${failedLines} opening receipts failed`);
+  if (skus.length > WAVE) await waitObjectsClosed(t);
+  const hook = Created.parse(
+    await t.api.post('/v1/webhooks', {
+      url: `https://bench.simulators.test/webhook/${RECEIVER}`,
+      events: ['out'],
+      filter: { locations: [LOCATION] },
+    }),
+  );
+  await sim(sims, `/_sim/webhook/reset?account=${RECEIVER}`, {});
+  await sim(sims, `/_sim/webhook/config?account=${RECEIVER}`, { secret: hook.secret });
+  for (const [a, paused] of [
+    [ON, false],
+    [OFF, true],
+  ] as const) {
+    await sim(sims, `/_sim/google_ads/reset?account=${a.customer}`, {});
+    const put = await devFetch(`${t.url}/v1/ads/${a.name}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({
+        kind: 'google_ads',
+        channel: CHANNEL,
+        settings: { customerId: a.customer },
+        credentials: {
+          clientId: 'stockmesh-bench.apps.googleusercontent.com',
+          clientSecret: 'GOCSPX-bench',
+          refreshToken: '1//stockmesh-bench-refresh',
+          developerToken: 'dev-token-bench-0123456789',
+        },
+        paused,
+      }),
+    });
+    if (!put.ok) throw new Error(`ads ${a.name}: ${put.status} ${await put.text()}`);
+    const imported = await devFetch(`${t.url}/v1/ads/${a.name}/mappings/import`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-ndjson' },
+      body: skus
+        .map((sku, i) =>
+          JSON.stringify({
+            sku: code(sku),
+            level: 'ad_group',
+            id: entityOf(a.customer, i).split('/')[3],
+          }),
+        )
+        .join('\n'),
+    });
+    if (!imported.ok) throw new Error(`mappings: ${imported.status} ${await imported.text()}`);
+  }
+  const first = plan.steps[0]?.at ?? 0;
+  const span = (plan.steps.at(-1)?.at ?? first) - first;
+  const factor = span / (s.seconds * 1000);
+  log(
+    `  replay: ${skus.length} SKUs at ${LOCATION} (opening ${s.openingShare * 100}% of demand), ${plan.steps.length} steps (${plan.sellOuts} sell-outs, ${plan.restocks} restocks after ${s.restockAfterMinutes} min) over ${(span / 3.6e6).toFixed(1)} h of replay time in ${s.seconds} s: ×${Math.round(factor)}`,
+  );
+
+  // The truth, told to both accounts at once: before the cart that takes a SKU's last units,
+  // after the receipt or return that brings it back.
+  const truth = (of: readonly string[], soldOut: boolean) =>
+    Promise.all(
+      [ON, OFF].map((a) =>
+        sim(sims, `/_sim/google_ads/truth?account=${a.customer}`, {
+          entities: Object.fromEntries(
+            of.map((sku) => [entityOf(a.customer, index.get(sku) ?? -1), soldOut]),
+          ),
+        }),
+      ),
+    );
+  const post = async (path: string, body: unknown, key?: string) => {
+    const res = await devFetch(
+      `${t.url}${path}`,
+      {
+        method: 'POST',
+        headers: { ...headers, ...(key !== undefined && { 'idempotency-key': key }) },
+        body: JSON.stringify(body),
+      },
+      120_000,
+    );
+    return { status: res.status, text: await res.text() };
+  };
+  const errors: string[] = [];
+  const soldOutNow = new Set<string>();
+  const send = async (step: Step) => {
+    if (step.kind === 'cart') {
+      if (step.soldOut.length > 0) {
+        for (const sku of step.soldOut) soldOutNow.add(sku);
+        await truth(step.soldOut, true);
+      }
+      const held = await post(
+        '/v1/reservations',
+        { channel: CHANNEL, lines: step.lines.map((l) => ({ ...l, sku: code(l.sku) })) },
+        `${PREFIX}${step.invoice}`,
+      );
+      if (held.status !== 201) {
+        errors.push(`cart ${step.invoice}: ${held.status} ${held.text.slice(0, 200)}`);
+        return;
+      }
+      const { reservationId } = z
+        .object({ reservationId: z.string() })
+        .parse(JSON.parse(held.text));
+      const done = await post(`/v1/reservations/${reservationId}/commit`, {});
+      if (done.status !== 200) errors.push(`commit ${step.invoice}: ${done.status}`);
+      return;
+    }
+    const answer = await postBatch(
+      t,
+      step.lines.map((l) =>
+        step.kind === 'return'
+          ? {
+              sku: code(l.sku),
+              op: 'return',
+              location: LOCATION,
+              quantity: l.quantity,
+              disposition: 'restock',
+              ref: step.invoice,
+            }
+          : {
+              sku: code(l.sku),
+              op: 'receive',
+              location: LOCATION,
+              quantity: l.quantity,
+              reason: 'po_receipt',
+            },
+      ),
+    );
+    for (const r of answer.results) {
+      if (!r.ok) errors.push(`${step.kind} ${r.sku}: ${r.error?.code ?? 'failed'}`);
+    }
+    if (step.back.length > 0) {
+      await truth(step.back, false);
+      for (const sku of step.back) soldOutNow.delete(sku);
+    }
+  };
+
+  // On the clock, in order, at most maxInFlight at once; a step that adds stock to a SKU never
+  // overlaps another step of that SKU, so every cart finds the units the plan gave it.
+  const carts = new Map<string, number>();
+  const adding = new Map<string, number>();
+  const bump = (m: Map<string, number>, keys: readonly string[], by: number) => {
+    for (const k of keys) m.set(k, (m.get(k) ?? 0) + by);
+  };
+  const blocked = (step: Step) =>
+    skusOf(step).some(
+      (k) => (adding.get(k) ?? 0) > 0 || (step.kind !== 'cart' && (carts.get(k) ?? 0) > 0),
+    );
+  const pending = new Set<Promise<void>>();
+  const lagMs: number[] = [];
+  const started = performance.now();
+  const wallStart = Date.now();
+  let lastReport = started;
+  for (const [i, step] of plan.steps.entries()) {
+    const due = started + (step.at - first) / factor;
+    if (performance.now() < due) await sleep(due - performance.now());
+    while (pending.size >= s.maxInFlight || blocked(step)) await Promise.race(pending);
+    lagMs.push(Math.max(0, performance.now() - due));
+    const keys = skusOf(step);
+    const counts = step.kind === 'cart' ? carts : adding;
+    bump(counts, keys, 1);
+    const p: Promise<void> = send(step)
+      .catch((e: unknown) => {
+        errors.push(`${step.kind}: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => {
+        bump(counts, keys, -1);
+        pending.delete(p);
+      });
+    pending.add(p);
+    if (performance.now() - lastReport > 15_000) {
+      lastReport = performance.now();
+      log(
+        `    ${i + 1} of ${plan.steps.length} steps after ${((lastReport - started) / 1000).toFixed(0)} s (${(lagMs.at(-1) ?? 0).toFixed(0)} ms behind the clock), ${errors.length} errors`,
+      );
+    }
+  }
+  await Promise.all(pending);
+  const replaySeconds = (performance.now() - started) / 1000;
+
+  // The tail: the acting account's last pauses land, then the window closes for both at once.
+  const onListing = async () =>
+    Listing.parse(await sim(sims, `/_sim/google_ads/listing?account=${ON.customer}`));
+  const tailEnd = Date.now() + s.tailMs;
+  while (Date.now() < tailEnd) {
+    const open = (await onListing()).entities
+      .flatMap((e) => e.episodes)
+      .filter((p) => p.servingAtStart && p.endedAt === null && p.stoppedAt === null);
+    if (open.length === 0) break;
+    await sleep(250);
+  }
+  const closedAt = Date.now();
+  if (soldOutNow.size > 0) await truth([...soldOutNow], false);
+  const figuresOf = async (a: { customer: string }) =>
+    accountFigures(
+      Listing.parse(await sim(sims, `/_sim/google_ads/listing?account=${a.customer}`)),
+      closedAt,
+    );
+  const [on, off] = [await figuresOf(ON), await figuresOf(OFF)];
+  const windowSeconds = (closedAt - wallStart) / 1000;
+
+  // change → webhook: the receiver's arrival − the `at` of the change SkuStock accepted, which
+  // the signal carries (GET /v1/signals).
+  const at = new Map<string, number>();
+  for (let cursor: string | null = null; ; ) {
+    const q = new URLSearchParams({ type: 'out', location: LOCATION, limit: '200' });
+    if (cursor !== null) q.set('cursor', cursor);
+    const page = SignalPage.parse(await t.api.get(`/v1/signals?${q}`));
+    for (const i of page.items) at.set(i.id, Date.parse(i.at));
+    cursor = page.nextCursor;
+    if (cursor === null) break;
+  }
+  let received = Received.parse(
+    await sim(sims, `/_sim/webhook/listing?account=${RECEIVER}`),
+  ).signals.filter((r) => r.type === 'stock.out' && r.data.location === LOCATION);
+  for (let waited = 0; received.length < plan.sellOuts && waited < s.tailMs; waited += 500) {
+    await sleep(500);
+    received = Received.parse(
+      await sim(sims, `/_sim/webhook/listing?account=${RECEIVER}`),
+    ).signals.filter((r) => r.type === 'stock.out' && r.data.location === LOCATION);
+  }
+  const webhookMs = summarize(
+    received.flatMap((r) => {
+      const changed = at.get(r.data.id);
+      return changed === undefined ? [] : [r.receivedAt - changed];
+    }),
+  );
+  const uniqueWebhooks = new Set(received.map((r) => r.data.id)).size;
+  const ms = (l: LatencySummary, k: keyof LatencySummary) => l[k];
+  log(
+    `  replay: ${plan.steps.length} steps in ${replaySeconds.toFixed(1)} s (behind the clock p99 ${summarize(lagMs).p99.toFixed(0)} ms), ${errors.length} errors; ${plan.sellOuts} sell-outs, webhooks ${received.length} (p50 ${webhookMs.p50.toFixed(0)} ms, p99 ${webhookMs.p99.toFixed(0)} ms); on: ${on.pausedInSpell}/${on.servingAtSellOut} paused (p50 ${on.pauseMs.p50.toFixed(0)} ms, p99 ${on.pauseMs.p99.toFixed(0)} ms, max ${on.pauseMs.max.toFixed(0)} ms), ${on.adSeconds.toFixed(1)} ad-s on sold-out; off: ${off.adSeconds.toFixed(1)} ad-s (window ${windowSeconds.toFixed(1)} s, ×${Math.round(factor)})`,
+  );
+  const replayHours = (wallSeconds: number) => (wallSeconds * factor) / 3600;
+  const one = (v: number) => [v];
+  return {
+    parameters: {
+      events: s.events,
+      steps: plan.steps.length,
+      skus: skus.length,
+      openingShareOfDemand: s.openingShare,
+      restockAfterMinutes: s.restockAfterMinutes,
+      sellOuts: plan.sellOuts,
+      restocks: plan.restocks,
+      unitsSold: plan.unitsSold,
+      unitsLost: plan.unitsLost,
+      replayHours: span / 3.6e6,
+      wallSeconds: s.seconds,
+      compression: factor,
+      maxInFlight: s.maxInFlight,
+      ads: { on: ON.name, off: `${OFF.name} (created paused)` },
+    },
+    figures: [
+      figure('replay: steps behind the clock p99', 'ms', one(summarize(lagMs).p99)),
+      figure('replay: change → webhook p50', 'ms', one(ms(webhookMs, 'p50'))),
+      figure('replay: change → webhook p99', 'ms', one(ms(webhookMs, 'p99'))),
+      figure('replay: sold out → ad paused min', 'ms', one(on.pauseMs.min)),
+      figure('replay: sold out → ad paused p50', 'ms', one(on.pauseMs.p50)),
+      figure('replay: sold out → ad paused p99', 'ms', one(on.pauseMs.p99)),
+      figure('replay: sold out → ad paused max', 'ms', one(on.pauseMs.max)),
+      figure(
+        'replay: ad-seconds on sold-out SKUs, automation off',
+        's wall',
+        one(off.adSeconds),
+        1,
+      ),
+      figure('replay: ad-seconds on sold-out SKUs, automation on', 's wall', one(on.adSeconds), 1),
+      figure(
+        'replay: ad-hours on sold-out SKUs, automation off',
+        'h replay',
+        one(replayHours(off.adSeconds)),
+        1,
+      ),
+      figure(
+        'replay: ad-hours on sold-out SKUs, automation on',
+        'h replay',
+        one(replayHours(on.adSeconds)),
+        1,
+      ),
+      figure(
+        'replay: ad time on sold-out SKUs cut by the automation',
+        '%',
+        one(off.adSeconds > 0 ? 100 * (1 - on.adSeconds / off.adSeconds) : Number.NaN),
+        1,
+      ),
+    ],
+    checks: [
+      check(
+        'replay: every cart held and committed, every return and receipt applied',
+        errors.length === 0,
+        errors.slice(0, 3).join('; ') || `${plan.steps.length} steps`,
+      ),
+      check(
+        'replay: every sell-out raised one out signal, delivered signed to the webhook',
+        received.length === plan.sellOuts && uniqueWebhooks === plan.sellOuts,
+        `${received.length} received (${uniqueWebhooks} distinct) for ${plan.sellOuts} sell-outs`,
+      ),
+      check(
+        'replay, automation on: every ad serving at a sell-out paused before its SKU came back',
+        on.spells === plan.sellOuts && on.pausedInSpell === on.servingAtSellOut,
+        `${on.spells} spells for ${plan.sellOuts} sell-outs; ${on.pausedInSpell} of ${on.servingAtSellOut} paused, ${on.backBeforePaused} back first, ${on.servingAtWindowEnd} still serving at the end`,
+      ),
+      check(
+        'replay, automation off: nothing sent to the ads API, every ad served through every sell-out',
+        off.requests === 0 &&
+          off.spells === plan.sellOuts &&
+          Math.abs(off.adSeconds - off.soldOutSeconds) < 0.001 * off.spells + 0.01,
+        `${off.requests} requests; ${off.adSeconds.toFixed(3)} ad-s over ${off.soldOutSeconds.toFixed(3)} s sold out`,
+      ),
+    ],
+    data: {
+      plan: { ...plan, steps: undefined, opening: undefined },
+      on,
+      off,
+      windowSeconds,
+      replaySeconds,
+      factor,
+      webhookMs,
+      lag: summarize(lagMs),
+      errors: errors.slice(0, 50),
+    },
+  };
+};
