@@ -1,5 +1,6 @@
 import { carts } from './scenarios/carts.ts';
 import { connectors } from './scenarios/connectors.ts';
+import { counts } from './scenarios/counts.ts';
 import { hotSku } from './scenarios/hot-sku.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { ledger } from './scenarios/ledger.ts';
@@ -27,4 +28,5 @@ export const registry: Scenario[] = [
   replay,
   memory,
   policy,
+  counts,
 ];

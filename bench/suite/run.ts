@@ -81,7 +81,7 @@ const runOne = async (scenario: Scenario, shared: Target | undefined): Promise<D
     if (scenario.offline) {
       outcome = await scenario.run({ size, runs, log, orders: args.orders });
     } else {
-      if (shared === undefined) own = await startTarget();
+      if (shared === undefined) own = await startTarget({ counting: scenario.counting === true });
       target = shared ?? own;
       if (target === undefined) throw new Error('no server');
       outcome = await scenario.run({ size, runs, target, log });
@@ -131,7 +131,9 @@ const main = async () => {
   // Smoke: one server for every scenario (a wrangler dev start costs seconds); else one each,
   // so that no scenario measures what another left behind.
   const shared =
-    size === 'smoke' && selected.some((s) => !s.offline) ? await startTarget() : undefined;
+    size === 'smoke' && selected.some((s) => !s.offline)
+      ? await startTarget({ counting: selected.some((s) => !s.offline && s.counting === true) })
+      : undefined;
   const done: Done[] = [];
   try {
     for (const scenario of selected) {

@@ -12,7 +12,9 @@ import type { Target } from './types.ts';
  * Starts the bench Worker (the real gateway and objects plus /bench/*) from a snapshot of the
  * tree, after checking that bench/wrangler.toml still mirrors wrangler.toml.
  */
-export const startTarget = async (): Promise<Target & { stop: () => Promise<void> }> => {
+export const startTarget = async (
+  options: { counting?: boolean } = {},
+): Promise<Target & { stop: () => Promise<void> }> => {
   // Static assets (web/dist) play no part in the API; the Worker treats ASSETS as optional.
   const drift = configDrift('wrangler.toml', 'bench/wrangler.toml', ['ASSETS']);
   if (drift.length > 0) {
@@ -24,7 +26,12 @@ export const startTarget = async (): Promise<Target & { stop: () => Promise<void
   const registry = await mkdtemp(join(tmpdir(), 'stockmesh-bench-registry-'));
   const server: DevServer = await startWranglerDev({
     config: 'bench/wrangler.toml',
-    vars: { ADMIN_KEY: key, CONNECTOR_SECRET: randomBytes(32).toString('base64url') },
+    vars: {
+      ADMIN_KEY: key,
+      CONNECTOR_SECRET: randomBytes(32).toString('base64url'),
+      // The counts scenario's hooks (bench/worker/counting.ts): absent from every other server.
+      ...(options.counting && { BENCH_COUNTS: 'on' }),
+    },
     registry,
     logLevel: process.env.BENCH_WRANGLER_LOG === 'info' ? 'info' : 'warn',
   });

@@ -68,6 +68,8 @@ export type Scenario =
       name: string;
       description: string;
       offline?: false;
+      /** Its server counts calls and rows (bench/worker/counting.ts): the counts scenario. */
+      counting?: boolean;
       run: (ctx: ScenarioContext) => Promise<Outcome>;
     }
   | {

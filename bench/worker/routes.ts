@@ -4,6 +4,7 @@ import { BackorderPolicy, SkuCode } from '../../protocol/stock';
 import worker from '../../workers/index';
 import type { BenchEnv } from './bench-env';
 import { benchCartRoutes } from './carts';
+import { benchCountsRoutes } from './counts';
 import { fire } from './fire';
 import { benchLedgerRoutes } from './ledger';
 import { benchPacedRoutes } from './paced';
@@ -72,6 +73,8 @@ benchRoutes.route('/', benchCartRoutes);
 benchRoutes.route('/', benchLedgerRoutes);
 // Paced receives and holds fired from inside workerd (bench/worker/paced.ts).
 benchRoutes.route('/', benchPacedRoutes);
+// The counts scenario's counting window (bench/worker/counts.ts).
+benchRoutes.route('/', benchCountsRoutes);
 
 // Touches nothing: what wrangler dev's HTTP proxy serves at best, the bound of every HTTP row.
 benchRoutes.get('/bench/noop', (c) => c.text('ok'));
