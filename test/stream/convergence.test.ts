@@ -89,13 +89,15 @@ const round = async (seed: number) => {
   const LOCATIONS = [await location(), await location()];
   const [first = ''] = LOCATIONS;
   const skus = Array.from({ length: SKUS }, (_, i) => `${prefix}-${i}`);
-  for (const sku of skus) {
-    await skuStock(env, sku).configure({ sku, policy: 'deny' });
-    await skuStock(env, sku).apply(
-      { op: 'receive', location: first, quantity: 40 },
-      { actor: 't' },
-    );
-  }
+  await Promise.all(
+    skus.map(async (sku) => {
+      await skuStock(env, sku).configure({ sku, policy: 'deny' });
+      await skuStock(env, sku).apply(
+        { op: 'receive', location: first, quantity: 40 },
+        { actor: 't' },
+      );
+    }),
+  );
   const shards = Array.from({ length: SHARDS }, (_, s) => s);
   const steady = shards.map((s) => new Follower(s, `prefix=${prefix}`));
   const flaky = shards.map((s) => new Follower(s, `prefix=${prefix}`));
