@@ -75,7 +75,10 @@ export class ChannelOrders extends DurableObject<Env> {
   }
 
   /** Sets how orders come in: the kind and its secret (sealed), and Amazon's polling. */
-  async configure(channel: string, input: unknown): Promise<Result<InboundView>> {
+  async configure(
+    channel: string,
+    input: z.input<typeof InboundPut>,
+  ): Promise<Result<InboundView>> {
     const body = InboundPut.parse(input);
     const key = await channelKey(this.env.CONNECTOR_SECRET, `orders:${channel}`);
     if (key === null) return notConfigured();
@@ -205,7 +208,10 @@ export class ChannelOrders extends DurableObject<Env> {
   }
 
   /** Orders in arrival order after `afterSeq`, optionally of one status. */
-  async list(channel: string, input: unknown): Promise<{ seq: number; order: OrderView }[]> {
+  async list(
+    channel: string,
+    input: z.input<typeof ListInput>,
+  ): Promise<{ seq: number; order: OrderView }[]> {
     const { status, afterSeq, limit } = ListInput.parse(input);
     if (!this.store.exists()) return [];
     return this.store

@@ -82,9 +82,9 @@ const Expectation = z.object({
     .min(1)
     .max(500),
 });
-const Lines = z.array(
-  z.object({ line: z.number().int(), sku: SkuCode, fields: z.record(z.string(), z.unknown()) }),
-);
+/** A mapping's fields as they arrive; the connection's adapter checks them with its Mapping. */
+const MappingFields = z.record(z.string(), z.unknown());
+const Lines = z.array(z.object({ line: z.number().int(), sku: SkuCode, fields: MappingFields }));
 
 const notConnected = (channel: string) =>
   err(
@@ -137,7 +137,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** Creates or replaces the connection; another kind or other settings start the sync over. */
-  async putConnection(input: unknown): Promise<Result<Connection>> {
+  async putConnection(input: z.input<typeof ConnectionPut>): Promise<Result<Connection>> {
     const body = ConnectionPut.parse(input);
     const key = await channelKey(this.env.CONNECTOR_SECRET, this.channel);
     if (key === null) return notConfigured();
@@ -180,7 +180,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** Changes some settings, or replaces the credentials; what was pushed stays valid. */
-  async patchConnection(input: unknown): Promise<Result<Connection>> {
+  async patchConnection(input: z.input<typeof ConnectionPatch>): Promise<Result<Connection>> {
     const patch = ConnectionPatch.parse(input);
     const row = this.row;
     if (row === undefined) return notConnected(this.channel);
@@ -287,7 +287,10 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** Sets one SKU's mapping, checked with the adapter's Mapping schema. */
-  async putMapping(sku: unknown, external: unknown): Promise<Result<Mapping>> {
+  async putMapping(
+    sku: z.input<typeof SkuCode>,
+    external: z.input<typeof MappingFields>,
+  ): Promise<Result<Mapping>> {
     const code = SkuCode.parse(sku);
     const adapter = this.adapter();
     if (!adapter.ok) return adapter;
@@ -300,7 +303,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** Mappings by SKU code, a page at a time. */
-  async mappings(query: unknown): Promise<Result<MappingPage>> {
+  async mappings(query: z.input<typeof MappingListQuery>): Promise<Result<MappingPage>> {
     const { cursor, limit } = MappingListQuery.parse(query);
     if (this.row === undefined) return notConnected(this.channel);
     const rows = this.store.mappingsAfter(cursor, limit + 1);
@@ -311,7 +314,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** Sets many mappings at once, all or nothing, each line checked with the Mapping schema. */
-  async importMappings(input: unknown): Promise<Result<MappingImportResult>> {
+  async importMappings(input: z.input<typeof Lines>): Promise<Result<MappingImportResult>> {
     const lines: MappingLine[] = Lines.parse(input);
     const adapter = this.adapter();
     if (!adapter.ok) return adapter;
@@ -325,7 +328,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** Of these catalog SKUs, those with no mapping and no default mapping. */
-  async unmappedOf(skus: unknown): Promise<Result<string[]>> {
+  async unmappedOf(skus: z.input<typeof SkuList>): Promise<Result<string[]>> {
     const codes = SkuList.parse(skus);
     const opened = this.opened();
     if (!opened.ok) return opened;
@@ -356,7 +359,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   /** One SKU's sync: what was read and pushed, its last error, whether in flight, its mapping. */
-  async skuSync(sku: unknown): Promise<Result<SkuSyncState>> {
+  async skuSync(sku: z.input<typeof SkuCode>): Promise<Result<SkuSyncState>> {
     const code = SkuCode.parse(sku);
     const opened = this.opened();
     if (!opened.ok) return opened;
@@ -379,7 +382,9 @@ export class ChannelSync extends DurableObject<Env> {
    * own count, so what it holds is what it last accepted less them (docs/orders.md, "Echo
    * suppression"). Once per order id; SKUs never pushed are left alone.
    */
-  async expectSold(input: unknown): Promise<Result<{ lowered: number; avoided: number }>> {
+  async expectSold(
+    input: z.input<typeof Expectation>,
+  ): Promise<Result<{ lowered: number; avoided: number }>> {
     const { orderId, lines } = Expectation.parse(input);
     const opened = this.opened();
     if (!opened.ok) return opened;
@@ -394,7 +399,9 @@ export class ChannelSync extends DurableObject<Env> {
    * The marketplace cancelled an order whose sale was expected and put its units back on its own
    * count: what it holds rises by them (docs/orders.md, "Echo suppression"). Once per order id.
    */
-  async expectRestocked(input: unknown): Promise<Result<{ raised: number; avoided: number }>> {
+  async expectRestocked(
+    input: z.input<typeof Expectation>,
+  ): Promise<Result<{ raised: number; avoided: number }>> {
     const { orderId, lines } = Expectation.parse(input);
     const opened = this.opened();
     if (!opened.ok) return opened;
@@ -690,7 +697,7 @@ export class ChannelSync extends DurableObject<Env> {
   }
 
   private mappingView(sku: string, external: unknown, updatedAt: number): Mapping {
-    const fields = z.record(z.string(), z.unknown()).safeParse(external);
+    const fields = MappingFields.safeParse(external);
     return {
       sku,
       external: fields.success ? fields.data : {},
