@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import { catalogDb } from '../db/client';
 import { adsConnections } from '../db/schema';
+import type { AdsRelayLag } from '../protocol/ads';
 import { err, ok, type Result } from '../protocol/errors';
 import type { ThresholdsRollout } from '../protocol/threshold-rollout';
 import type {
@@ -307,6 +308,29 @@ export class Webhooks extends DurableObject<Env> {
   /** Each ads connection's relay cursor: how far it took the signal log, and whether it refuses. */
   async adsRelay(): Promise<ReturnType<AdsRelay['rows']>> {
     return this.relay.rows();
+  }
+
+  /**
+   * How far the relay lags for one ads connection (GET /v1/ads/{name}/status): the signals it
+   * has not accepted yet, the oldest one's age, its refusals. Null when D1 does not name it.
+   */
+  async adsRelayLag(name: string): Promise<AdsRelayLag | null> {
+    let lag = this.relay.lag(name, undefined);
+    if (lag === null) {
+      const target = (await adsTargets(this.env)).find((c) => c.name === name);
+      lag = this.relay.lag(name, target?.createdAt);
+    }
+    if (lag === null) return null;
+    const now = Date.now();
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      behind: lag.behind,
+      oldestAt: iso(lag.oldestAt),
+      oldestAgeSeconds: lag.oldestAt === null ? null : Math.max(0, now - lag.oldestAt) / 1000,
+      failures: lag.failures,
+      retryAt: iso(lag.notBefore),
+      lastError: lag.lastError,
+    };
   }
 
   override async alarm(): Promise<void> {

@@ -174,3 +174,27 @@ export const AdsStatus = z.object({
   lastError: AdsError.nullable(),
 });
 export type AdsStatus = z.infer<typeof AdsStatus>;
+
+/** How far the Webhooks object's relay of stock signals lags for one connection (docs/signals.md). */
+export const AdsRelayLag = z.object({
+  behind: z
+    .number()
+    .int()
+    .describe(
+      'Stock signals (out, back_in_stock, low) logged and not yet accepted by this connection',
+    ),
+  oldestAt: Timestamp.nullable().describe('When the oldest of them was logged; null when none'),
+  oldestAgeSeconds: z.number().nullable().describe('Its age now, in seconds; null when none'),
+  failures: z.number().int().describe('Refusals in a row (0 while it accepts)'),
+  retryAt: Timestamp.nullable().describe('While refusing: when the relay tries it again'),
+  lastError: z.string().nullable().describe('Why it last refused'),
+});
+export type AdsRelayLag = z.infer<typeof AdsRelayLag>;
+
+/** GET /v1/ads/{name}/status: the connection's own state and the relay's lag toward it. */
+export const AdsConnectionStatus = AdsStatus.extend({
+  relay: AdsRelayLag.nullable().describe(
+    'The signal relay toward this connection; null while the catalog does not list it',
+  ),
+});
+export type AdsConnectionStatus = z.infer<typeof AdsConnectionStatus>;

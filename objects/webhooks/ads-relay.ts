@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, max, notInArray } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lt, max, notInArray } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { SignalEvent } from '../../protocol/webhooks';
 import type { Jobs } from './jobs';
@@ -32,6 +32,17 @@ export type RelayPorts = {
   now: () => number;
 };
 export type RelayRow = typeof t.adsRelay.$inferSelect;
+
+/** How far one connection's cursor is behind the log, and whether it refuses (its status). */
+export type RelayLag = {
+  /** Stock signals of the log the connection has not accepted yet. */
+  behind: number;
+  /** When the oldest of them was logged (ms), null when none. */
+  oldestAt: number | null;
+  failures: number;
+  notBefore: number | null;
+  lastError: string | null;
+};
 
 /** Retry delay after `failures` refusals in a row: 0.5 s doubling to 60 s. */
 export const relayBackoffMs = (failures: number): number =>
@@ -79,6 +90,43 @@ export class AdsRelay {
     return this.db.select().from(t.adsRelay).orderBy(asc(t.adsRelay.name)).all();
   }
 
+  /**
+   * How far `name` is behind. A connection the relay has not taken up yet (no signal since it
+   * was created) counts from where its cursor will start, given its creation time; null when
+   * neither is known.
+   */
+  lag(name: string, createdAt: number | undefined): RelayLag | null {
+    const row = this.db.select().from(t.adsRelay).where(eq(t.adsRelay.name, name)).get();
+    if (row === undefined && createdAt === undefined) return null;
+    const after = row?.after ?? this.startOf(createdAt ?? 0);
+    const pending = and(gt(t.signals.n, after), inArray(t.signals.type, RELAY_TYPES));
+    const [behind] = this.db.select({ n: count() }).from(t.signals).where(pending).all();
+    const [oldest] = this.db
+      .select({ at: t.signals.recordedAt })
+      .from(t.signals)
+      .where(pending)
+      .orderBy(asc(t.signals.n))
+      .limit(1)
+      .all();
+    return {
+      behind: behind?.n ?? 0,
+      oldestAt: oldest?.at ?? null,
+      failures: row?.failures ?? 0,
+      notBefore: row?.notBefore ?? null,
+      lastError: row?.lastError ?? null,
+    };
+  }
+
+  /** Where a connection created at `createdAt` starts: the log's last signal from before it. */
+  private startOf(createdAt: number): number {
+    const [before] = this.db
+      .select({ n: max(t.signals.n) })
+      .from(t.signals)
+      .where(lt(t.signals.recordedAt, createdAt - CREATED_SKEW_MS))
+      .all();
+    return before?.n ?? 0;
+  }
+
   /** Cursors for new connections (from their creation), none for deleted ones. */
   private sync(targets: readonly AdsTarget[]): void {
     const names = targets.map((c) => c.name);
@@ -89,15 +137,10 @@ export class AdsRelay {
     const known = new Map(this.rows().map((r) => [r.name, r]));
     for (const c of targets) {
       if (known.get(c.name)?.createdAt === c.createdAt) continue;
-      const [before] = this.db
-        .select({ n: max(t.signals.n) })
-        .from(t.signals)
-        .where(lt(t.signals.recordedAt, c.createdAt - CREATED_SKEW_MS))
-        .all();
       const row = {
         name: c.name,
         createdAt: c.createdAt,
-        after: before?.n ?? 0,
+        after: this.startOf(c.createdAt),
         failures: 0,
         notBefore: null,
         lastError: null,

@@ -1,9 +1,15 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AdsActionPage, AdsConnection, AdsStatus } from '../../protocol/ads';
+import type { AdsSync } from '../../objects/AdsSync';
+import type {
+  AdsActionPage,
+  AdsConnection,
+  AdsConnectionStatus,
+  AdsStatus,
+} from '../../protocol/ads';
 import type { SignalEvent } from '../../protocol/webhooks';
-import { adsSync } from '../../shared/stubs';
+import { adsSync, webhooks } from '../../shared/stubs';
 import { type ErrorBody, makeChannel, makeSku } from '../support/catalog';
 import { api, uniq } from '../support/client';
 
@@ -160,6 +166,69 @@ describe('ads that follow stock', () => {
     expect(await runInDurableObject(nameless, (_i, state) => state.id.name)).toBeUndefined();
     expect(await nameless.state()).toMatchObject({ ok: true, value: { name } });
     expect(await nameless.connection()).toMatchObject({ ok: true, value: { name } });
+  });
+
+  it('shows in its status how many stock signals the relay has not handed it yet and how old the oldest is, to the signal and the second', async () => {
+    // Date faked a year ahead: alarms set from now on never fire on their own, the test runs each.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const t0 = Date.now() + 365 * 24 * 3600 * 1000;
+      vi.setSystemTime(t0);
+      const name = uniq('g').toLowerCase().slice(0, 30);
+      expect((await api(`/v1/ads/${name}`, { method: 'PUT', body: connection() })).status).toBe(
+        200,
+      );
+      const relay = async () =>
+        (await api<AdsConnectionStatus>(`/v1/ads/${name}/status`)).body.relay;
+      const refuse = (on: boolean) =>
+        runInDurableObject(adsSync(env, name), (instance: AdsSync) => {
+          instance.seam.beforeSignal = on
+            ? async () => {
+                throw new Error('refusing signals');
+              }
+            : undefined;
+        });
+      const caughtUp = {
+        behind: 0,
+        oldestAt: null,
+        oldestAgeSeconds: null,
+        failures: 0,
+        retryAt: null,
+        lastError: null,
+      };
+      expect(await relay()).toEqual(caughtUp);
+      await refuse(true);
+      // Three signals an ad acts on (an unmapped SKU: no other connection acts) and one it never gets.
+      const unmapped = uniq('NOT-MAPPED');
+      await webhooks(env).publish([
+        signal('out', unmapped, 0),
+        signal('low', unmapped, 2),
+        signal('back_in_stock', unmapped, 3),
+        { id: uniq('oversold'), type: 'oversold', at: new Date().toISOString(), data: {} },
+      ]);
+      vi.setSystemTime(t0 + 5_000);
+      const waiting = { ...caughtUp, behind: 3, oldestAt: new Date(t0).toISOString() };
+      expect(await relay()).toEqual({ ...waiting, oldestAgeSeconds: 5 });
+      await runDurableObjectAlarm(webhooks(env));
+      vi.setSystemTime(t0 + 5_250);
+      expect(await relay()).toEqual({
+        ...waiting,
+        oldestAgeSeconds: 5.25,
+        failures: 1,
+        retryAt: new Date(t0 + 5_500).toISOString(),
+        lastError: expect.stringContaining('refusing signals'),
+      });
+      await refuse(false);
+      vi.setSystemTime(t0 + 6_000);
+      await runDurableObjectAlarm(webhooks(env));
+      expect(await relay()).toEqual(caughtUp);
+      expect((await api<AdsStatus>(`/v1/ads/${name}/status`)).body.signals).toEqual({
+        received: 3,
+        duplicates: 0,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses bad settings, unknown kinds and rule numbers out of range with 4xx, changing nothing', async () => {

@@ -4,6 +4,7 @@ import {
   AdsActionQuery,
   AdsConnection,
   AdsConnectionPatch,
+  AdsConnectionStatus,
   AdsConnectionPut,
   AdsImportResult,
   AdsMapping,
@@ -11,12 +12,11 @@ import {
   AdsMappingPut,
   AdsMappingQuery,
   AdsName,
-  AdsStatus,
 } from '../../protocol/ads';
 import { SkuCode } from '../../protocol/catalog';
 import { Failure, unwrap } from '../../protocol/errors';
 import { listAds, registerAds, unregisterAds } from '../../shared/ads/registry';
-import { adsSync } from '../../shared/stubs';
+import { adsSync, webhooks } from '../../shared/stubs';
 import { createApp } from '../app';
 import { requireRole } from '../auth/policy';
 import { assertChannelsExist, assertSkuExists } from '../catalog/exists';
@@ -293,15 +293,24 @@ export const adsRoutes = createApp()
       path: '/v1/ads/{name}/status',
       summary: 'How an ads connection stands',
       description:
-        'Entities paused, actions waiting, SKUs held sold out, signals received, throttle, last error.',
+        'Entities paused, actions waiting, SKUs held sold out, signals received, throttle, last ' +
+        'error, and how far the relay of stock signals lags toward it (signals behind, the ' +
+        "oldest one's age, refusals).",
       tags,
       security: bearer,
       middleware: [admin],
       request: { params: NameParam },
       responses: {
-        200: { description: 'The status', ...json(AdsStatus) },
+        200: { description: 'The status', ...json(AdsConnectionStatus) },
         ...errorResponses(400, 401, 403, 404),
       },
     }),
-    async (c) => c.json(unwrap(await adsSync(c.env, c.req.valid('param').name).state()), 200),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const [state, relay] = await Promise.all([
+        adsSync(c.env, name).state(),
+        webhooks(c.env).adsRelayLag(name),
+      ]);
+      return c.json({ ...unwrap(state), relay }, 200);
+    },
   );
