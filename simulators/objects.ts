@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { PlaceOrder } from './amazon/orders';
+import { CancelOrder, PlaceOrder } from './amazon/orders';
 import { AmazonSeller } from './amazon/seller';
 import {
   FaultsUpdate,
@@ -142,8 +142,8 @@ export class AmazonSellerSim extends AccountObject<AmazonSeller> {
   }
   protected override admin(sim: AmazonSeller, action: string, body: unknown, now: number) {
     // An order placed or cancelled: the answer carries its ORDER_CHANGE notification to send on.
-    if (action === 'order') return sim.orders.place(PlaceOrder.parse(body), now);
-    if (action === 'cancel') return sim.orders.cancel(body, now);
+    if (action === 'order') return sim.placeOrder(PlaceOrder.parse(body), now);
+    if (action === 'cancel') return sim.cancelOrder(CancelOrder.parse(body ?? {}), now);
     return super.admin(sim, action, body, now);
   }
 }

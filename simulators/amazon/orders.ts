@@ -12,7 +12,15 @@ export const PlaceOrder = z.object({
     .min(1),
   marketplaceId: z.string().default('A1F83G8C2ARO7P'),
 });
-export const CancelOrder = z.object({ orderId: z.string().min(1) });
+/**
+ * A cancellation before shipment. `restock: false` is a seller's cancellation for lack of
+ * inventory (reason NoInventory), which leaves the offer's quantity as it is; any other reason
+ * (a buyer's cancellation) gives the units back.
+ */
+export const CancelOrder = z.object({
+  orderId: z.string().min(1),
+  restock: z.boolean().default(true),
+});
 
 type SimOrder = {
   orderId: string;
@@ -50,10 +58,12 @@ export class SellerOrders {
     return { orderId, notification: this.notify(order, now) };
   }
 
+  /** Cancels an unshipped order; its ORDER_CHANGE notification, to send on. */
   cancel(input: unknown, now: number) {
     const { orderId } = CancelOrder.parse(input);
     const order = this.orders.get(orderId);
     if (!order) return { error: `no order ${orderId}` };
+    if (order.status === 'CANCELLED') return { error: `order ${orderId} is already cancelled` };
     order.status = 'CANCELLED';
     order.lastUpdatedTime = now;
     return { orderId, notification: this.notify(order, now) };

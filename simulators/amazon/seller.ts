@@ -12,7 +12,7 @@ import {
 } from '../shared/sim-http';
 import { TokenBucket } from '../shared/token-bucket';
 import { Feeds } from './feeds';
-import { SellerOrders } from './orders';
+import { CancelOrder, PlaceOrder, SellerOrders } from './orders';
 import { error, type Issue, Patch } from './sp-api';
 
 // One simulated Amazon selling partner: LWA token exchange, Listings Items 2021-08-01 patches
@@ -58,7 +58,15 @@ export class AmazonSeller implements SimAccount {
     feeds: 0,
     feedMessages: 0,
     tokens: 0,
+    /** Patches that set an offer's quantity to what it already held: they told Amazon nothing. */
+    unchanged: 0,
+    /** Units taken off offers by orders placed here. */
+    sold: 0,
+    /** Units cancelled orders gave back to their offers. */
+    restocked: 0,
   };
+  /** The units each order took off its offers, by order id, until it is cancelled. */
+  private readonly orderUnits = new Map<string, Map<string, number>>();
 
   constructor(
     readonly seller: string,
@@ -92,6 +100,48 @@ export class AmazonSeller implements SimAccount {
       items: [...this.listings].map(([sku, l]) => ({ sku, ...l })),
       totals: this.totals,
     };
+  }
+
+  /**
+   * A buyer's seller-fulfilled order: Amazon takes its units off each offer's
+   * fulfillment_availability quantity as it is placed, and never sells more than the offer shows.
+   * A seller SKU never listed here moves nothing (tests of orders alone place those).
+   */
+  placeOrder(input: z.input<typeof PlaceOrder>, now: number) {
+    const order = PlaceOrder.parse(input);
+    const units = new Map<string, number>();
+    for (const i of order.items) units.set(i.sellerSku, (units.get(i.sellerSku) ?? 0) + i.quantity);
+    for (const [sku, n] of units) {
+      const shows = this.listings.get(sku)?.quantity;
+      if (shows !== undefined && shows < n)
+        return { error: `SKU ${sku} shows ${shows}: an order of ${n} cannot be placed` };
+    }
+    const placed = this.orders.place(order, now);
+    const taken = new Map<string, number>();
+    for (const [sku, n] of units) {
+      const listing = this.listings.get(sku);
+      if (listing === undefined) continue;
+      listing.quantity -= n;
+      taken.set(sku, n);
+      this.totals.sold += n;
+    }
+    this.orderUnits.set(placed.orderId, taken);
+    return placed;
+  }
+
+  /** A cancellation before shipment: the order's units go back on its offers unless told not to. */
+  cancelOrder(input: z.input<typeof CancelOrder>, now: number) {
+    const { orderId, restock } = CancelOrder.parse(input);
+    const out = this.orders.cancel({ orderId }, now);
+    if ('error' in out) return out;
+    for (const [sku, n] of restock ? (this.orderUnits.get(orderId) ?? []) : []) {
+      const listing = this.listings.get(sku);
+      if (listing === undefined) continue;
+      listing.quantity += n;
+      this.totals.restocked += n;
+    }
+    this.orderUnits.delete(orderId);
+    return out;
   }
 
   quantity(sku: string): number | null {
@@ -240,6 +290,7 @@ export class AmazonSeller implements SimAccount {
     }
     if (quantity !== undefined) {
       const l = this.listings.get(sku) ?? { quantity: 0, applied: 0, at: 0 };
+      if (this.listings.has(sku) && l.quantity === quantity) this.totals.unchanged++;
       l.quantity = quantity;
       l.applied++;
       l.at = this.now;

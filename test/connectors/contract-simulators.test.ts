@@ -242,6 +242,35 @@ describe('Amazon simulator', () => {
     }
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
   });
+
+  it('takes an order off the offer it sells, never beyond it, and gives a cancelled one back once', async () => {
+    const seller = new AmazonSeller(SELLER, T0);
+    const t = await token(seller, T0);
+    expect((await seller.handle(patch(t, 'TEE-1'), T0)).status).toBe(200);
+    const shows = () => seller.listing(T0).items.find((i) => i.sku === 'TEE-1')?.quantity;
+    expect(shows()).toBe(4);
+    const items = (quantity: number) => [
+      { sellerSku: 'TEE-1', quantity },
+      { sellerSku: 'NEVER-LISTED', quantity: 1 },
+    ];
+    const first = seller.placeOrder({ items: items(3) }, T0);
+    expect(shows()).toBe(1);
+    expect(seller.placeOrder({ items: items(2) }, T0)).toEqual({
+      error: 'SKU TEE-1 shows 1: an order of 2 cannot be placed',
+    });
+    const second = seller.placeOrder({ items: [{ sellerSku: 'TEE-1', quantity: 1 }] }, T0);
+    expect(shows()).toBe(0);
+    if ('error' in first || 'error' in second) throw new Error('orders refused');
+    // A buyer's cancellation gives the units back, once; a seller's for no inventory does not.
+    seller.cancelOrder({ orderId: first.orderId }, T0);
+    expect(seller.cancelOrder({ orderId: first.orderId }, T0)).toEqual({
+      error: `order ${first.orderId} is already cancelled`,
+    });
+    seller.cancelOrder({ orderId: second.orderId, restock: false }, T0);
+    expect(shows()).toBe(3);
+    expect(seller.totals).toMatchObject({ sold: 4, restocked: 3 });
+    expect(seller.listing(T0).items.map((i) => i.sku)).toEqual(['TEE-1']);
+  });
 });
 
 describe('webhook receiver simulator', () => {

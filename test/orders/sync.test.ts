@@ -17,6 +17,7 @@ import {
 } from '../connectors/sync-support/world';
 import { uniq } from '../support/client';
 import {
+  AMAZON_SECRET,
   deliver,
   ordersOf,
   processAll,
@@ -40,6 +41,11 @@ type ShopListing = {
     restocked: number;
     duplicates: number;
   };
+};
+
+type SellerListing = {
+  items: { sku: string; quantity: number }[];
+  totals: { applied: number; unchanged: number; sold: number; restocked: number };
 };
 
 /** A seeded generator, so a failure replays the same way. */
@@ -103,13 +109,113 @@ const shopifyChannel = async (
 };
 
 /**
- * Keeps the simulated shops in memory while the mesh works: workerd evicts an object idle for
- * 10 s, and a shop with it (docs/connectors.md, "Simulators"); a loaded machine can take that long
- * to process a round of orders.
+ * A live Amazon connection and inbound ORDER_CHANGE notifications for a new channel over SKUs
+ * with this stock; seller SKUs are our codes (the default mapping).
  */
-const keepAlive = (shops: readonly string[]) => {
+const amazonChannel = async (stock: number[]) => {
+  const { channel, skus, location } = await makeShop(stock);
+  const seller = uniq('A')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(0, 20);
+  await connect(channel, {
+    kind: 'amazon',
+    settings: { sellerId: seller, marketplaceIds: ['A1F83G8C2ARO7P'], productType: 'PRODUCT' },
+    credentials: {
+      clientId: 'amzn1.application-oa2-client.echo',
+      clientSecret: 'echo-client-secret',
+      refreshToken: `Atzr|${seller}|echo`,
+    },
+  });
+  await setInbound(channel, { kind: 'amazon', secret: AMAZON_SECRET });
+  return { channel, skus, location, seller };
+};
+
+type Notice = {
+  orderId: string;
+  notification: { detail: { NotificationMetadata: { PublishTime: string } } };
+};
+
+/** Sends an ORDER_CHANGE notification on, published on the test's clock, which the route judges by. */
+const notify = async (channel: string, { notification }: Notice) => {
+  notification.detail.NotificationMetadata.PublishTime = new Date().toISOString();
+  const res = await deliver(channel, 'amazon', JSON.stringify(notification), {
+    'x-stockmesh-secret': AMAZON_SECRET,
+  });
+  expect(res.status).toBe(200);
+};
+
+/** One channel as the echo tests see it, whatever its marketplace. */
+type Market = {
+  channel: string;
+  skus: string[];
+  marketplace: 'shopify' | 'amazon';
+  account: string;
+  /** A buyer orders on the marketplace: its count drops there, and the order comes in. */
+  order(lines: { sku: string; quantity: number }[]): Promise<void>;
+  /** What the marketplace shows per SKU, and how many of our pushes it applied. */
+  shows(): Promise<{
+    quantity: Map<string, number | undefined>;
+    totals: { applied: number; unchanged: number; stale: number; sold: number };
+  }>;
+};
+
+const shopifyMarket = async (stock: number[]): Promise<Market> => {
+  const { channel, skus, shop, itemOf } = await shopifyChannel(stock);
+  return {
+    channel,
+    skus,
+    marketplace: 'shopify',
+    account: shop,
+    order: (lines) =>
+      shopOrder(
+        channel,
+        shop,
+        lines.map((l) => ({ ...l, inventoryItemId: itemOf.get(l.sku) ?? '' })),
+      ),
+    shows: async () => {
+      const l = await sim<ShopListing>('shopify', 'listing', shop);
+      const level = new Map(l.items.map((i) => [i.inventoryItemId, i.available]));
+      return {
+        quantity: new Map(skus.map((sku) => [sku, level.get(itemOf.get(sku) ?? '')])),
+        totals: l.totals,
+      };
+    },
+  };
+};
+
+const amazonMarket = async (stock: number[]): Promise<Market> => {
+  const { channel, skus, seller } = await amazonChannel(stock);
+  return {
+    channel,
+    skus,
+    marketplace: 'amazon',
+    account: seller,
+    order: async (lines) => {
+      const items = lines.map((l) => ({ sellerSku: l.sku, quantity: l.quantity }));
+      await notify(channel, await sim<Notice>('amazon', 'order', seller, { items }));
+    },
+    shows: async () => {
+      const l = await sim<SellerListing>('amazon', 'listing', seller);
+      const offer = new Map(l.items.map((i) => [i.sku, i.quantity]));
+      // Amazon's patches are absolute: no compare to go stale.
+      return {
+        quantity: new Map(skus.map((sku) => [sku, offer.get(sku)])),
+        totals: { ...l.totals, stale: 0 },
+      };
+    },
+  };
+};
+
+/**
+ * Keeps the simulated accounts in memory while the mesh works: workerd evicts an object idle for
+ * 10 s, and an account with it (docs/connectors.md, "Simulators"); a loaded machine can take that
+ * long to process a round of orders.
+ */
+const keepAlive = (shops: readonly string[], sellers: readonly string[] = []) => {
   const timer = setInterval(() => {
     for (const shop of shops) void sim('shopify', 'listing', shop).catch(() => undefined);
+    for (const seller of sellers) void sim('amazon', 'listing', seller).catch(() => undefined);
   }, 2_000);
   return () => clearInterval(timer);
 };
@@ -133,51 +239,68 @@ const listedOf = async (channel: string, sku: string) =>
   (await must<SkuSyncDetail>(`/v1/channels/${channel}/sync/skus/${sku}`, {}, 200)).listed.quantity;
 
 describe('echo suppression', () => {
-  it('never pushes back the decrement of 200 marketplace orders, and the shops end on the listed quantities', async () => {
+  it('never pushes back the decrement of 200 marketplace orders on Shopify and Amazon, and the marketplaces end on the listed quantities', async () => {
     const next = random(20261202);
-    // Four shops of 50 orders each: one channel's orders are processed one after another.
-    const shops = await Promise.all(
-      Array.from({ length: 4 }, () => shopifyChannel(Array(8).fill(40))),
+    // Four channels of 50 orders each, two per marketplace: one channel's orders are processed
+    // one after another, and 200 orders in all keep the file's time where it was.
+    const markets = await Promise.all([
+      shopifyMarket(Array(8).fill(40)),
+      shopifyMarket(Array(8).fill(40)),
+      amazonMarket(Array(8).fill(40)),
+      amazonMarket(Array(8).fill(40)),
+    ]);
+    const stop = keepAlive(
+      markets.filter((m) => m.marketplace === 'shopify').map((m) => m.account),
+      markets.filter((m) => m.marketplace === 'amazon').map((m) => m.account),
     );
-    const stop = keepAlive(shops.map((s) => s.shop));
     takeOverAlarms();
-    for (const s of shops) await drain(s.channel);
-    const before = await Promise.all(
-      shops.map((s) => sim<ShopListing>('shopify', 'listing', s.shop)),
-    );
+    for (const m of markets) await drain(m.channel);
+    const before = await Promise.all(markets.map((m) => m.shows()));
+    for (const [n, m] of markets.entries()) {
+      // The first sync reached each marketplace: every SKU shows the whole stock.
+      expect([m.marketplace, [...(before[n]?.quantity.values() ?? [])]]).toEqual([
+        m.marketplace,
+        Array(8).fill(40),
+      ]);
+    }
     for (let round = 0; round < 5; round++) {
-      const orders = shops.map(({ skus, itemOf }) =>
+      const orders = markets.map(({ skus }) =>
         Array.from({ length: 10 }, () => {
           const sku = skus[Math.floor(next() * skus.length)] ?? '';
-          const quantity = 1 + Math.floor(next() * 2);
-          return [{ sku, quantity, inventoryItemId: itemOf.get(sku) ?? '' }];
+          return [{ sku, quantity: 1 + Math.floor(next() * 2) }];
         }),
       );
       await Promise.all(
-        shops.map(async ({ channel, shop }, n) => {
-          for (const lines of orders[n] ?? []) await shopOrder(channel, shop, lines);
-          await processAll(channel);
+        markets.map(async (m, n) => {
+          for (const lines of orders[n] ?? []) await m.order(lines);
+          await processAll(m.channel);
         }),
       );
-      for (const { channel, skus } of shops) {
+      for (const { channel, skus } of markets) {
         await published(skus);
         await pokeAll(channel);
         await drain(channel);
       }
     }
-    for (const [n, { channel, shop, skus, itemOf }] of shops.entries()) {
-      const after = await sim<ShopListing>('shopify', 'listing', shop);
+    for (const [n, m] of markets.entries()) {
+      const after = await m.shows();
       const was = before[n]?.totals;
-      expect(after.totals.sold).toBeGreaterThanOrEqual(50);
+      expect(after.totals.sold - (was?.sold ?? 0)).toBeGreaterThanOrEqual(50);
       // No push set a level to what it held, and none compared against a count an order had moved.
-      expect(after.totals.unchanged).toBe(was?.unchanged);
-      expect(after.totals.stale).toBe(was?.stale);
-      expect(after.totals.applied).toBe(was?.applied);
-      for (const sku of skus) {
-        const level = after.items.find((i) => i.inventoryItemId === itemOf.get(sku));
-        expect(level?.available).toBe(await listedOf(channel, sku));
+      expect([
+        m.marketplace,
+        after.totals.unchanged,
+        after.totals.stale,
+        after.totals.applied,
+      ]).toEqual([m.marketplace, was?.unchanged, was?.stale, was?.applied]);
+      for (const sku of m.skus) {
+        expect([m.marketplace, sku, after.quantity.get(sku)]).toEqual([
+          m.marketplace,
+          sku,
+          await listedOf(m.channel, sku),
+        ]);
       }
-      const status = await statusOf(channel);
+      const status = await statusOf(m.channel);
       expect(status.counts.avoided).toBeGreaterThan(0);
       expect(status.queue.depth).toBe(status.queue.unmapped);
     }
@@ -224,6 +347,50 @@ describe('echo suppression', () => {
     const last = await sim<ShopListing>('shopify', 'listing', shop);
     expect(last.totals.applied - before.totals.applied).toBe(1);
     expect(level(last)?.available).toBe(11);
+    stop();
+  }, 60_000);
+  it('never pushes back what an Amazon order took and its cancellation gave back: no push for either, one for the next change', async () => {
+    const { channel, skus, seller, location } = await amazonChannel([10]);
+    const [sku = ''] = skus;
+    const stop = keepAlive([], [seller]);
+    takeOverAlarms();
+    await drain(channel);
+    const settle = async () => {
+      await processAll(channel);
+      await published(skus);
+      await pokeAll(channel);
+      await drain(channel);
+    };
+    const offer = async () => {
+      const l = await sim<SellerListing>('amazon', 'listing', seller);
+      return { quantity: l.items.find((i) => i.sku === sku)?.quantity, totals: l.totals };
+    };
+    const before = await offer();
+    expect(before.quantity).toBe(10);
+    const placed = await sim<Notice>('amazon', 'order', seller, {
+      items: [{ sellerSku: sku, quantity: 3 }],
+    });
+    expect((await offer()).quantity).toBe(7);
+    await notify(channel, placed);
+    await settle();
+    expect(await listedOf(channel, sku)).toBe(7);
+    await notify(
+      channel,
+      await sim<Notice>('amazon', 'cancel', seller, { orderId: placed.orderId }),
+    );
+    await settle();
+    const after = await offer();
+    expect(after.totals.restocked - before.totals.restocked).toBe(3);
+    // Neither the sale's drop nor the cancel's rise went back to Amazon.
+    expect(after.totals.applied - before.totals.applied).toBe(0);
+    expect([after.quantity, await listedOf(channel, sku)]).toEqual([10, 10]);
+    expect((await statusOf(channel)).counts.avoided).toBe(2);
+    // A change of our own is pushed, once.
+    await adjust(sku, location, 1);
+    await settle();
+    const last = await offer();
+    expect(last.totals.applied - before.totals.applied).toBe(1);
+    expect(last.quantity).toBe(11);
     stop();
   }, 60_000);
 });
