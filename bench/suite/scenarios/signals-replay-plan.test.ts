@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplayEvent } from '../order-stream.ts';
-import { planReplay } from './signals-replay-plan.ts';
+import { planReplay, soldOutMs } from './signals-replay-plan.ts';
 
 const T0 = 29_000_000; // minutes since the epoch
 const cart = (invoice: string, minute: number, lines: [string, number][]): ReplayEvent => ({
@@ -81,6 +81,8 @@ describe('the signals replay plan', () => {
       restocks: 2,
       cartsEmpty: 0,
     });
+    // 71053 out from minute 0 to the return at 30, 85123A from 30 to its restock at 90.
+    expect(soldOutMs(plan.steps)).toBe(90 * 60_000);
   });
 
   it('leaves out a cart whose every product is sold out, counting its units lost', () => {

@@ -136,3 +136,24 @@ export const planReplay = (events: readonly ReplayEvent[], o: PlanOptions): Plan
 
 /** The SKUs a step changes. */
 export const skusOf = (s: Step): string[] => s.lines.map((l) => l.sku);
+
+/**
+ * Replay time (ms) the plan's SKUs spend sold out, summed over every spell: from the cart that
+ * takes the last units to the step that brings the SKU back, or to the last step.
+ */
+export const soldOutMs = (steps: readonly Step[]): number => {
+  const since = new Map<string, number>();
+  let total = 0;
+  for (const s of steps) {
+    if (s.kind === 'cart') for (const sku of s.soldOut) since.set(sku, s.at);
+    else {
+      for (const sku of s.back) {
+        total += s.at - (since.get(sku) ?? s.at);
+        since.delete(sku);
+      }
+    }
+  }
+  const end = steps.at(-1)?.at ?? 0;
+  for (const at of since.values()) total += end - at;
+  return total;
+};
