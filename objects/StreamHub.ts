@@ -14,6 +14,7 @@ import {
   PONG,
   RecommendationChanges,
 } from '../protocol/stream';
+import type { ChannelThresholdsInput } from '../protocol/thresholds';
 import type { SignalEvent } from '../protocol/webhooks';
 import { deliverSignals } from '../shared/signals/deliver';
 import { channelSync } from '../shared/stubs';
@@ -34,7 +35,7 @@ import { RulesVersions } from './stream-hub/rules';
 import * as schema from './stream-hub/schema';
 import { HubSockets } from './stream-hub/sockets';
 import { HubStore } from './stream-hub/store';
-import { SyncLags } from './stream-hub/sync-lag';
+import { type SyncLagReport, SyncLags } from './stream-hub/sync-lag';
 import { SyncPokes, sqlSyncRegistry } from './stream-hub/sync-pokes';
 
 /** The gateway passes the authorized subscription to the hub in this header. */
@@ -140,8 +141,8 @@ export class StreamHub extends Server<Env> {
   }
 
   /** Stores a channel's signal thresholds (pushed by the catalog on change). */
-  async setChannelThresholds(channel: string, thresholds: unknown): Promise<void> {
-    this.listings.signals.setThresholds(channel, thresholds);
+  async setChannelThresholds(channel: string, input: ChannelThresholdsInput): Promise<void> {
+    this.listings.signals.setThresholds(channel, input);
   }
 
   /** Publishes the channel signals' outbox (stream-hub/signal-alarm.ts). */
@@ -156,7 +157,7 @@ export class StreamHub extends Server<Env> {
   }
 
   /** A page of the channel's rows after a ChannelSync's cursor, with listed quantities (channel-rows.ts). */
-  async channelRows(input: unknown): Promise<ChannelRows> {
+  async channelRows(input: z.input<typeof ChannelRowsInput>): Promise<ChannelRows> {
     const q = ChannelRowsInput.parse(input);
     if (q.listing !== undefined) this.applyRules(q.listing, 'subscribe');
     this.pokes.register(q.channel);
@@ -175,7 +176,7 @@ export class StreamHub extends Server<Env> {
    * every other channel's ChannelSync reads them again with the new listed quantity, their live
    * channel subscribers get the new quantity, and a listing it ends or restores raises its signal.
    */
-  async setExposure(channel: string, entries: unknown): Promise<number> {
+  async setExposure(channel: string, entries: ExposureEntries | null): Promise<number> {
     const code = ChannelCode.parse(channel);
     const parsed = entries === null ? null : ExposureEntries.parse(entries);
     const restamped = this.listings.expose(code, parsed);
@@ -193,7 +194,7 @@ export class StreamHub extends Server<Env> {
    * A ChannelSync's progress: the marketplace shows every change up to `cursor`; `sync` is its
    * queue and marketplace lag, which the channel's `lag` messages carry (stream-hub/sync-lag.ts).
    */
-  async syncAck(channel: string, cursor: number, sync?: unknown): Promise<void> {
+  async syncAck(channel: string, cursor: number, sync?: SyncLagReport | null): Promise<void> {
     this.store.saveAck(syncAck(channel, cursor, this.head, Date.now()));
     if (sync !== undefined) this.syncLags.put(channel, sync);
   }
