@@ -19,5 +19,6 @@ benchCountsRoutes.post('/bench/counts/start', (c) => {
   startCounting();
   return c.json({ ok: true });
 });
-benchCountsRoutes.get('/bench/counts/read', (c) => c.json(readCounts() ?? null));
+// POST, like start and stop: after a long request wrangler dev's proxy may hang a GET (README).
+benchCountsRoutes.post('/bench/counts/read', (c) => c.json(readCounts() ?? null));
 benchCountsRoutes.post('/bench/counts/stop', (c) => c.json(stopCounting() ?? null));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { devFetch } from '../../lib/api.ts';
 import { sleep } from '../setup.ts';
-import { workerdPid } from '../target.ts';
+import { absorbProxyReset, workerdPid } from '../target.ts';
 import type { Target } from '../types.ts';
 
 // One counting window of the bench Worker (bench/worker/counting.ts) around one operation,
@@ -37,8 +37,10 @@ export type OpCounts = {
   d1Statements: number;
   /** StreamHub calls (publishes, lag reports, syncs' reads). */
   hubMessages: number;
-  /** WebSocket frames objects sent (to subscribers). */
+  /** WebSocket frames sent to subscribers. */
   subscriberMessages: number;
+  /** WebSocket frames subscribers sent to the hub (billed 1 request per 20), when counted. */
+  subscriberMessagesIn?: number;
   /** CPU of the workerd process that runs the Worker, over the window (10 ms ticks). */
   cpuMs: number;
   /** Seconds the window waited after the operations for the counts to settle. */
@@ -46,11 +48,7 @@ export type OpCounts = {
 };
 
 const counts = async (t: Target, action: 'start' | 'read' | 'stop'): Promise<Tally | null> => {
-  const res = await devFetch(
-    `${t.url}/bench/counts/${action}`,
-    { method: action === 'read' ? 'GET' : 'POST' },
-    30_000,
-  );
+  const res = await devFetch(`${t.url}/bench/counts/${action}`, { method: 'POST' }, 30_000);
   const text = await res.text();
   if (!res.ok) throw new Error(`/bench/counts/${action} answered ${res.status}: ${text}`);
   return action === 'start' ? null : Tally.nullable().parse(JSON.parse(text));
@@ -91,6 +89,7 @@ export const measure = async (
   const cpuBefore = cpuMs(pid);
   await run();
   const done = performance.now();
+  await absorbProxyReset(t);
   await sleep(s.minSettleMs);
   let last = await counts(t, 'read');
   for (;;) {

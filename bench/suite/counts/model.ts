@@ -37,7 +37,8 @@ export const ACTIVE_MS_PER_CALL = 10;
 export const SKU_OBJECT_BYTES = 200 * 1024;
 /**
  * D1 bytes one change (one ledger event) keeps: its movements row with JSON deltas, levels and
- * totals, its per-location rows and every index entry over them (assumed, not measured).
+ * totals, its per-location rows and every index entry over them. Used only when the run could not
+ * measure it (the counts scenario measures the local database's growth per event).
  */
 export const LEDGER_BYTES_PER_EVENT = 1_000;
 /** The ledger is kept whole; D1's size is judged after a year of it. */
@@ -107,8 +108,11 @@ const usageOf = (c: OpCounts, times: number, less?: OpCounts): Usage => {
   const doCalls: Record<string, number> = {};
   for (const [cls, k] of Object.entries(c.calls)) doCalls[cls] = minus(k, less?.calls[cls]);
   const wsIn = (x?: OpCounts) => x?.methods['StreamHub.webSocketMessage'] ?? 0;
+  // Frames in, as the hub saw them or (when counted there) as the subscribers sent them.
   const billed = (x: OpCounts) =>
-    sum(x.calls) - wsIn(x) + wsIn(x) / LIMITS.wsMessagesPerBilledRequest;
+    sum(x.calls) -
+    wsIn(x) +
+    Math.max(wsIn(x), x.subscriberMessagesIn ?? 0) / LIMITS.wsMessagesPerBilledRequest;
   return {
     workerRequests: minus(c.workerRequests, less?.workerRequests),
     cpuMs: minus(c.cpuMs, less?.cpuMs),
@@ -143,10 +147,19 @@ const add = (a: Usage, b: Usage): Usage => {
 };
 
 /** The model of each brand from the measured counts. */
-export const model = (counts: readonly OpCounts[], brands: readonly Brand[]): BrandModel[] =>
-  brands.map((brand) => modelOne(counts, brand));
+export type ModelOptions = {
+  /** D1 bytes per ledger event, measured; LEDGER_BYTES_PER_EVENT when not. */
+  ledgerBytesPerEvent?: number | undefined;
+};
 
-const modelOne = (counts: readonly OpCounts[], brand: Brand): BrandModel => {
+export const model = (
+  counts: readonly OpCounts[],
+  brands: readonly Brand[],
+  options: ModelOptions = {},
+): BrandModel[] => brands.map((brand) => modelOne(counts, brand, options));
+
+const modelOne = (counts: readonly OpCounts[], brand: Brand, options: ModelOptions): BrandModel => {
+  const bytesPerEvent = options.ledgerBytesPerEvent ?? LEDGER_BYTES_PER_EVENT;
   const missing: string[] = [];
   const need = (prefix: string) => {
     const c = find(counts, prefix);
@@ -191,7 +204,7 @@ const modelOne = (counts: readonly OpCounts[], brand: Brand): BrandModel => {
   const month = (x: number) => x * DAYS_PER_MONTH;
   const gbS = month(day.doRequests) * (ACTIVE_MS_PER_CALL / 1000) * LIMITS.doMemoryGb;
   const doStorageGb = (brand.skus * SKU_OBJECT_BYTES) / 1e9;
-  const d1GbMonth = (C * DAYS_PER_MONTH * LEDGER_BYTES_PER_EVENT) / 1e9;
+  const d1GbMonth = (C * DAYS_PER_MONTH * bytesPerEvent) / 1e9;
   const cost: Record<string, number> = {
     'Workers Paid base': PRICES.base.usdPerMonth,
     'Workers requests': charge(PRICES.workerRequests, month(day.workerRequests)),
@@ -217,7 +230,7 @@ const modelOne = (counts: readonly OpCounts[], brand: Brand): BrandModel => {
   const perChange = (x: number) => x / Math.max(1, C);
   const skuCallsPerChange = perChange(day.doCalls.SkuStock ?? 0);
   const hotSkuCallsPerSecond = peak(C) * HOT_SKU_SHARE * skuCallsPerChange;
-  const d1GbAfterLedgerDays = (C * LEDGER_DAYS * LEDGER_BYTES_PER_EVENT) / 1e9;
+  const d1GbAfterLedgerDays = (C * LEDGER_DAYS * bytesPerEvent) / 1e9;
   const limits = [
     {
       limit: 'D1 single writer (peak queries/s)',
