@@ -1,3 +1,4 @@
+import { baselines } from './scenarios/baselines.ts';
 import { carts } from './scenarios/carts.ts';
 import { connectors } from './scenarios/connectors.ts';
 import { counts } from './scenarios/counts.ts';
@@ -18,6 +19,7 @@ import type { Scenario } from './types.ts';
  */
 export const registry: Scenario[] = [
   hotSku,
+  baselines,
   carts,
   propagation,
   connectors,
