@@ -198,6 +198,38 @@ describe('the stock wall', () => {
     expect(await page.locator('#wall-tip').isVisible()).toBe(true);
   });
 
+  it('lists an open recommendation with its reason, and shows it in its SKU’s detail', async () => {
+    // Recommendations come from demand over closed days, which a fresh server has not seen: the
+    // row is stored as a recompute stores it (docs/recommendations.md).
+    const id = `rc_${'7'.repeat(32)}`;
+    const reason =
+      `${SKU} at MAN-1 sells 14.2/day ± 3.1, 19 available, 1.3 days of cover, 0 incoming; ` +
+      'supplier lead time 4 days ± 1; reorder point 70, order up to 86: order 67';
+    await server.d1(
+      'insert into recommendations (id, kind, sku, location, quantity, urgent_at, reason, numbers, basis, seq, computed_at) ' +
+        `values ('${id}', 'replenish', '${SKU}', 'MAN-1', 67, '2026-01-01T00:00:00.000Z', '${reason}', ` +
+        `'{"quantity":67}', '{"MAN-1":19}', 1, '2026-01-01T00:00:00.000Z')`,
+    );
+    const row = page.locator(`#recommendations tr[data-rec="${id}"]`);
+    // The panel polls every 5 s while the page is visible.
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getAttribute('title')).toBe(reason);
+    expect((await row.locator('td').allTextContents()).slice(0, 5)).toEqual([
+      SKU,
+      'order',
+      'MAN-1',
+      '67',
+      'now',
+    ]);
+    await row.locator('button').click();
+    await page.locator('#detail-title').filter({ hasText: SKU }).waitFor();
+    const inDetail = page.locator(`#detail .detail-recs li[data-rec="${id}"]`);
+    await expect.poll(() => inDetail.locator('p').textContent()).toBe(reason);
+    expect(await inDetail.locator('strong').textContent()).toBe('order 67 · MAN-1 · urgent now');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#detail').isHidden()).toBe(true);
+  });
+
   it('shows each connected channel’s marketplace sync, and a SKU’s listed vs pushed per channel', async () => {
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     const connect = (channel: string, path: string) =>

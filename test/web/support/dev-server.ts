@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { bin } from '../../../bench/lib/repo.ts';
 import { applyD1Migrations, freePort, snapshotTree } from '../../../bench/lib/wrangler-dev.ts';
 
@@ -18,6 +19,8 @@ export type WebServer = {
   /** Stops wrangler and removes the snapshot and the state. */
   dispose: () => Promise<void>;
   logTail: (lines?: number) => string;
+  /** Runs SQL on the server's local D1 (rows no public call can make, such as a stored recommendation). */
+  d1: (sql: string) => Promise<void>;
 };
 
 // Never leave a wrangler behind: whatever ends the run, take down every group started here.
@@ -143,5 +146,12 @@ export const startWebServer = async (
       workDirs.delete(work);
     },
     logTail,
+    d1: async (sql) => {
+      const args = ['d1', 'execute', 'DB', '--local', '--config', 'wrangler.toml', '--persist-to'];
+      await promisify(execFile)(bin('wrangler'), [...args, state, '--command', sql], {
+        cwd: tree,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
+      });
+    },
   };
 };
