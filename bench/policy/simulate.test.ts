@@ -77,6 +77,34 @@ describe('simulate', () => {
     expect(r.supplierOrders).toBeGreaterThan(0);
   });
 
+  it('Stockmesh with the network plan orders once for the network, split by demand, and conserves every unit', () => {
+    // History: A 8, B 2 → opening 8 and 2; rates 8 and 2 (the first day starts TSB's estimate).
+    // At the start, z = 0: network reorder point 10 × 2 days = 20, order-up-to 10 × 3 = 30, position
+    // 10: order 20, 16 at A and 4 at B (80% and 20% of the demand), arriving on day 3; A keeps
+    // 8 × 1.5 = 12, so it has nothing to move to B yet. Nothing else is ever due.
+    const two: Sale[] = [
+      { at: at(0, 10), location: 'A', sku: 'S', quantity: 8 },
+      { at: at(0, 12), location: 'B', sku: 'S', quantity: 2 },
+      { at: at(1, 10), location: 'B', sku: 'S', quantity: 6 },
+      { at: at(1, 12), location: 'A', sku: 'S', quantity: 2 },
+      { at: at(3, 11), location: 'B', sku: 'S', quantity: 5 },
+    ];
+    const lost: [string, number][] = [];
+    const r = simulate('stockmesh', two, warehouses, { ...settings, plan: 'network' }, (s, n) =>
+      lost.push([s.location, n]),
+    );
+    expect(r).toMatchObject({ supplierOrders: 2, unitsOrdered: 20, unitsOpening: 10 });
+    expect(r.unitsServed + r.unitsLost).toBe(13);
+    expect(r.unitsOnHandAtEnd).toBe(
+      r.unitsOpening + r.unitsArrived - r.unitsServed - r.unitsInTransitAtEnd,
+    );
+    // B's 6 on day 1 finds its 2: 4 lost before anything could arrive.
+    expect(lost[0]).toEqual(['B', 4]);
+    // Each location on its own orders more, in more orders.
+    const own = simulate('stockmesh', two, warehouses, settings);
+    expect([own.supplierOrders, own.unitsOrdered]).toEqual([5, 28]);
+  });
+
   it('the lower bound counts what is asked for before an order could arrive, beyond all opening stock', () => {
     // Opening 4 (A's day of history). Lead time 2 days from the start (day 1): 6 + 2 asked before
     // day 3, 4 of them beyond the opening stock. An unseen SKU T first sells on day 2: its 3 and

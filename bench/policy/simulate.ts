@@ -6,9 +6,10 @@ import { COUNTRY_CENTRES, haversineKm } from '../../objects/checkout/geo.ts';
 import {
   type Lane,
   type LocationPolicy,
-  replenishment,
+  type Plan,
+  planByLocation,
+  planNetwork,
   type Site,
-  transfers,
   withNetworkShare,
 } from '../../objects/recommendations/policy.ts';
 import {
@@ -97,6 +98,11 @@ export type Settings = {
    * midnight, as the live Cron Trigger would (without it the first review waited for a sale).
    */
   reviewAtStart: boolean;
+  /**
+   * Stockmesh's plan: each location on its own (`planByLocation`, what the live recommendations
+   * do) or safety stock pooled over the network with stock positioned by transfers (`planNetwork`).
+   */
+  plan: 'location' | 'network';
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -107,6 +113,7 @@ export const DEFAULT_SETTINGS: Settings = {
   staticOrderDays: 7,
   topDown: true,
   reviewAtStart: true,
+  plan: 'location',
 };
 
 export type PolicyName = 'static' | 'stockmesh';
@@ -296,6 +303,8 @@ export const simulate = (
     );
 
   // Stockmesh: transfers first (they arrive sooner), then supplier orders for what is left.
+  const plan: (...a: Parameters<typeof planByLocation>) => Plan =
+    settings.plan === 'network' ? planNetwork : planByLocation;
   const review = (sku: string, now: number) => {
     const demands = demandsOf(sku, now);
     const sites: Site[] = warehouses.map((w) => {
@@ -307,7 +316,8 @@ export const simulate = (
         position: { available: onHand.get(k) ?? 0, incoming: incoming.get(k) ?? 0 },
       };
     });
-    for (const t of transfers(sku, sites, lane)) {
+    const due = plan(sku, sites, lane, now);
+    for (const t of due.transfers) {
       const from = pairKey(sku, t.from);
       setOnHand(from, (onHand.get(from) ?? 0) - t.quantity, now);
       const to = pairKey(sku, t.to);
@@ -323,12 +333,7 @@ export const simulate = (
       r.transfers += 1;
       r.unitsTransferred += t.quantity;
     }
-    for (const s of sites) {
-      const k = pairKey(sku, s.location);
-      const at = { available: onHand.get(k) ?? 0, incoming: incoming.get(k) ?? 0 };
-      const due = replenishment(sku, s.location, s.demand, settings.policy, at, now);
-      if (due) order(sku, s.location, due.quantity, now);
-    }
+    for (const o of due.orders) order(sku, o.location, o.quantity, now);
   };
 
   let nextMidnight = start + DAY_MS;

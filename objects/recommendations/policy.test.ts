@@ -6,6 +6,8 @@ import {
   levelsFor,
   networkDemand,
   normalQuantile,
+  planByLocation,
+  planNetwork,
   replenishment,
   type Site,
   transfers,
@@ -176,5 +178,109 @@ describe('withNetworkShare', () => {
     expect(withNetworkShare(local, () => null)).toEqual(local);
     const none = new Map([['LON', { ratePerDay: 0, sigmaPerDay: 0 }]]);
     expect(withNetworkShare(none, () => 1)).toEqual(none);
+  });
+});
+
+describe('planNetwork', () => {
+  // A and B share a region (0.5 days apart); C is 1.5 days from both.
+  const lane = (from: string, to: string) =>
+    from === to ? null : { leadTimeDays: from === 'C' || to === 'C' ? 1.5 : 0.5, costPerUnit: 0 };
+  const site = (
+    location: string,
+    ratePerDay: number,
+    sigmaPerDay: number,
+    available: number,
+    policy: LocationPolicy = { ...certain, serviceLevel: 0.5 },
+  ): Site => ({
+    location,
+    demand: { ratePerDay, sigmaPerDay },
+    policy,
+    position: { available, incoming: 0 },
+  });
+
+  it('positions stock ahead of demand: a location under what covers it until a transfer arrives gets it from the nearest surplus', () => {
+    // z = 0. Each keeps d × (fastest inbound lane 0.5 + review 1) = 15; C sells nothing, keeps 0.
+    // B has none: 15 from A (85 over its 15) before C. The network (20/day, lead time 4) has
+    // 85 + 15 + 30 = 130 over its reorder point 80: no order, though B alone is at 0.
+    const plan = planNetwork(
+      'S',
+      [site('A', 10, 0, 100), site('B', 10, 0, 0), site('C', 0, 0, 30)],
+      lane,
+      NOW,
+    );
+    expect(plan.transfers.map((t) => [t.from, t.to, t.quantity])).toEqual([['A', 'B', 15]]);
+    expect(plan.orders).toEqual([]);
+    // On its own, B would take A's units up to its own order-up-to level, 50.
+    const own = planByLocation(
+      'S',
+      [site('A', 10, 0, 100), site('B', 10, 0, 0), site('C', 0, 0, 30)],
+      lane,
+      NOW,
+    );
+    expect(own.transfers.map((t) => [t.from, t.to, t.quantity])).toEqual([['A', 'B', 50]]);
+  });
+
+  it('orders for the network when its position reaches the network reorder point, split by demand', () => {
+    // A 40: gives B 15 (25 over its 15). Network position 25 + 15 + 30 = 70 ≤ 80: order up to
+    // 20 × 5 = 100, so 30, half at each seller.
+    const plan = planNetwork(
+      'S',
+      [site('A', 10, 0, 40), site('B', 10, 0, 0), site('C', 0, 0, 30)],
+      lane,
+      NOW,
+    );
+    expect(plan.transfers.map((t) => [t.from, t.to, t.quantity])).toEqual([['A', 'B', 15]]);
+    expect(plan.orders.map((o) => [o.location, o.quantity])).toEqual([
+      ['A', 15],
+      ['B', 15],
+    ]);
+    expect(plan.orders[0]?.reason).toBe(
+      'S sells 20/day over 2 locations, 55 available, 2.8 days of cover, 15 incoming; network reorder point 80, order up to 100: order 30, 15 of it at A (50% of the demand)',
+    );
+  });
+
+  it('pools safety stock: √(Σσ²) over the network instead of Σσ at each location', () => {
+    // σ = 3 at A and B, 95%: pooled ROP = 80 + 1.645·√(4·9 + 4·9) = 93.96 → 94, against
+    // 2 × (40 + 1.645·3·2) = 99.7 for the two on their own; S = 100 + 1.645·√(2·5·9) = 115.604 → 116.
+    // Each keeps 15 + 1.645·3·√1.5 = 21.04 → 22: B (15) gets 7 from A. Position 68 + 22 = 90: order 26.
+    const sure = { ...certain, serviceLevel: 0.95 };
+    const plan = planNetwork(
+      'S',
+      [site('A', 10, 3, 75, sure), site('B', 10, 3, 15, sure)],
+      lane,
+      NOW,
+    );
+    expect(plan.transfers.map((t) => [t.from, t.to, t.quantity])).toEqual([['A', 'B', 7]]);
+    expect(plan.orders.map((o) => [o.location, o.quantity])).toEqual([
+      ['A', 13],
+      ['B', 13],
+    ]);
+    expect(plan.orders[0]?.levels.reorderPoint).toBeCloseTo(93.957, 3);
+    expect(plan.orders[0]?.levels.orderUpTo).toBeCloseTo(115.604, 3);
+    // At 95 the network is over its pooled reorder point: nothing to order.
+    expect(
+      planNetwork('S', [site('A', 10, 3, 80, sure), site('B', 10, 3, 15, sure)], lane, NOW).orders,
+    ).toEqual([]);
+  });
+
+  it('never moves units a source keeps for itself, nor over a lane slower than a supplier order', () => {
+    const slow = (from: string, to: string) =>
+      from === to ? null : { leadTimeDays: 4, costPerUnit: 0 };
+    expect(
+      planNetwork('S', [site('A', 10, 0, 100), site('B', 10, 0, 0)], slow, NOW).transfers,
+    ).toEqual([]);
+    // A keeps 15 of its 20: only 5 move, though B wants 15.
+    expect(
+      planNetwork('S', [site('A', 10, 0, 20), site('B', 10, 0, 0)], lane, NOW).transfers.map(
+        (t) => t.quantity,
+      ),
+    ).toEqual([5]);
+  });
+
+  it('orders nothing for a SKU that sells nowhere', () => {
+    expect(planNetwork('S', [site('A', 0, 0, 0), site('B', 0, 0, 0)], lane, NOW)).toEqual({
+      transfers: [],
+      orders: [],
+    });
   });
 });

@@ -290,3 +290,179 @@ export const autoBuffer = (
     normalQuantile(serviceLevel) * Math.max(0, d.sigmaPerDay) * Math.sqrt(tau);
   return Math.min(bounds.max, Math.max(bounds.min, Math.ceil(units - 1e-9)));
 };
+
+/** What to do for one SKU: transfers first, then supplier orders that count them as incoming. */
+export type Plan = { transfers: Transfer[]; orders: Replenishment[] };
+
+/** Positions after the transfers: units promised away leave available, units on their way in are incoming. */
+export const afterTransfers = (sites: readonly Site[], moves: readonly Transfer[]): Site[] => {
+  const change = new Map<string, number>();
+  for (const t of moves) {
+    change.set(t.to, (change.get(t.to) ?? 0) + t.quantity);
+    change.set(t.from, (change.get(t.from) ?? 0) - t.quantity);
+  }
+  return sites.map((s) => {
+    const c = change.get(s.location) ?? 0;
+    return {
+      ...s,
+      position: {
+        available: s.position.available + Math.min(0, c),
+        incoming: s.position.incoming + Math.max(0, c),
+      },
+    };
+  });
+};
+
+/**
+ * Each location on its own (the live recommendations, docs/recommendations.md): `transfers` to
+ * the locations about to run out, then a supplier order wherever the position is at or under the
+ * location's own reorder point.
+ */
+export const planByLocation = (
+  sku: string,
+  sites: readonly Site[],
+  lane: (from: string, to: string) => Lane | null,
+  now: number,
+): Plan => {
+  const moves = transfers(sku, sites, lane);
+  const orders = afterTransfers(sites, moves).flatMap((s) => {
+    const r = replenishment(sku, s.location, s.demand, s.policy, s.position, now);
+    return r === null ? [] : [r];
+  });
+  return { transfers: moves, orders };
+};
+
+/**
+ * Safety stock pooled over the network (bench/README.md, "policy"): one reorder point for the SKU
+ * over every location, its spread the locations' spreads added in variance, so the network keeps
+ * √(Σσ²) instead of Σσ; each location keeps only what covers it until a transfer could reach it
+ * (its fastest inbound lane, plus the review period, at its service level), and units above that
+ * move ahead of demand to locations under it, most urgent first, fastest lane first. A supplier
+ * order is due when the network's position is at or under its reorder point, for the network's
+ * order-up-to level, split between the selling locations by their share of the demand.
+ */
+export const planNetwork = (
+  sku: string,
+  sites: readonly Site[],
+  lane: (from: string, to: string) => Lane | null,
+  now: number,
+): Plan => {
+  const inbound = (s: Site) => {
+    let fastest = s.policy.leadTimeDays;
+    for (const f of sites) {
+      const l = f.location === s.location ? null : lane(f.location, s.location);
+      if (l !== null && l.leadTimeDays < fastest) fastest = l.leadTimeDays;
+    }
+    return fastest;
+  };
+  const keep = new Map<string, number>();
+  for (const s of sites) {
+    const local = levelsFor(s.demand, {
+      ...s.policy,
+      leadTimeDays: inbound(s),
+      leadTimeSpreadDays: 0,
+    });
+    keep.set(s.location, Math.ceil(local.orderUpTo));
+  }
+  const surplus = new Map(
+    sites.map((s) => [
+      s.location,
+      Math.max(0, Math.floor(s.position.available - (keep.get(s.location) ?? 0))),
+    ]),
+  );
+  const short = sites
+    .filter((s) => s.demand.ratePerDay > 0)
+    .map((s) => ({
+      s,
+      target: keep.get(s.location) ?? 0,
+      position: s.position.available + s.position.incoming,
+      stockoutInDays: Math.max(0, s.position.available) / s.demand.ratePerDay,
+    }))
+    .filter((x) => x.position < x.target)
+    .sort(
+      (a, b) => a.stockoutInDays - b.stockoutInDays || a.s.location.localeCompare(b.s.location),
+    );
+  const moves: Transfer[] = [];
+  for (const { s, target, position, stockoutInDays } of short) {
+    let need = target - position;
+    const sources = sites
+      .filter((f) => f.location !== s.location && (surplus.get(f.location) ?? 0) > 0)
+      .map((f) => ({ f, lane: lane(f.location, s.location) }))
+      .filter((x): x is { f: Site; lane: Lane } => x.lane !== null)
+      .filter((x) => x.lane.leadTimeDays < s.policy.leadTimeDays)
+      .sort(
+        (a, b) =>
+          a.lane.leadTimeDays - b.lane.leadTimeDays ||
+          a.lane.costPerUnit - b.lane.costPerUnit ||
+          a.f.location.localeCompare(b.f.location),
+      );
+    for (const { f, lane: ln } of sources) {
+      if (need <= 0) break;
+      const quantity = Math.min(need, surplus.get(f.location) ?? 0);
+      if (quantity <= 0) continue;
+      surplus.set(f.location, (surplus.get(f.location) ?? 0) - quantity);
+      need -= quantity;
+      moves.push({
+        sku,
+        from: f.location,
+        to: s.location,
+        quantity,
+        stockoutInDays,
+        leadTimeDays: ln.leadTimeDays,
+        reason:
+          `${sku} at ${s.location} sells ${fmt(s.demand.ratePerDay)}/day ± ${fmt(s.demand.sigmaPerDay)}, ` +
+          `${s.position.available} available, ${s.position.incoming} incoming: keeps ${target} ` +
+          `(${fmt(inbound(s))} days to reach it, review ${fmt(s.policy.reviewPeriodDays)}); ` +
+          `${f.location} has ${f.position.available} available and keeps ${keep.get(f.location)}: ` +
+          `move ${quantity}, ${fmt(ln.leadTimeDays)} days on the way`,
+      });
+    }
+  }
+  const after = afterTransfers(sites, moves);
+  const selling = after.filter((s) => s.demand.ratePerDay > 0);
+  const rate = selling.reduce((a, s) => a + s.demand.ratePerDay, 0);
+  if (!(rate > 0)) return { transfers: moves, orders: [] };
+  // The network's levels: each location's cycle over its own lead time, one pooled safety stock.
+  const z = Math.max(...selling.map((s) => normalQuantile(s.policy.serviceLevel)));
+  const variance = (s: Site, days: number) =>
+    days * s.demand.sigmaPerDay ** 2 + (s.demand.ratePerDay * s.policy.leadTimeSpreadDays) ** 2;
+  const lead = (s: Site) => s.policy.leadTimeDays;
+  const span = (s: Site) => s.policy.leadTimeDays + s.policy.reviewPeriodDays;
+  const sum = (f: (s: Site) => number) => selling.reduce((a, s) => a + f(s), 0);
+  const safetyStock = z * Math.sqrt(sum((s) => variance(s, lead(s))));
+  const levels: Levels = {
+    safetyStock,
+    reorderPoint: sum((s) => s.demand.ratePerDay * lead(s)) + safetyStock,
+    orderUpTo:
+      sum((s) => s.demand.ratePerDay * span(s)) + z * Math.sqrt(sum((s) => variance(s, span(s)))),
+  };
+  const rop = Math.ceil(levels.reorderPoint);
+  const upTo = Math.ceil(levels.orderUpTo);
+  const position = after.reduce((a, s) => a + s.position.available + s.position.incoming, 0);
+  const total = upTo - position;
+  if (position > rop || total <= 0) return { transfers: moves, orders: [] };
+  const available = after.reduce((a, s) => a + Math.max(0, s.position.available), 0);
+  const coverDays = available / rate;
+  const orders: Replenishment[] = [];
+  let left = total;
+  selling.forEach((s, i) => {
+    const quantity =
+      i === selling.length - 1 ? left : Math.floor((total * s.demand.ratePerDay) / rate);
+    left -= quantity;
+    if (quantity <= 0) return;
+    orders.push({
+      sku,
+      location: s.location,
+      quantity,
+      levels,
+      coverDays,
+      urgentAt: new Date(now).toISOString(),
+      reason:
+        `${sku} sells ${fmt(rate)}/day over ${selling.length} locations, ${available} available, ` +
+        `${fmt(coverDays)} days of cover, ${position - available} incoming; network reorder point ${rop}, ` +
+        `order up to ${upTo}: order ${total}, ${quantity} of it at ${s.location} ` +
+        `(${fmt((100 * s.demand.ratePerDay) / rate)}% of the demand)`,
+    });
+  });
+  return { transfers: moves, orders };
+};

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import {
+  afterTransfers,
   type Demand,
   type Lane,
   type LocationPolicy,
   levelsFor,
-  replenishment,
+  planByLocation,
   type Site,
-  transfers,
   withNetworkShare,
 } from '../../objects/recommendations/policy';
 import type { StockView } from '../../protocol/stock';
@@ -62,17 +62,15 @@ export const recommend = (view: StockView, settings: Settings, now: number): Com
     position: { available: l.available, incoming: l.incoming },
   }));
   const byLocation = new Map(sites.map((s) => [s.location, s]));
-  const moves = transfers(view.sku, sites, settings.lane);
+  // The same plan as the policy harness (bench/README.md, "policy").
+  const plan = planByLocation(view.sku, sites, settings.lane, now);
   const out: Computed[] = [];
-  const moved = new Map<string, number>();
-  for (const t of moves) {
+  for (const t of plan.transfers) {
     const to = byLocation.get(t.to);
     const from = byLocation.get(t.from);
     if (to === undefined || from === undefined) continue;
     const keeps = levelsFor(from.demand, from.policy);
     const lane = settings.lane(t.from, t.to);
-    moved.set(t.to, (moved.get(t.to) ?? 0) + t.quantity);
-    moved.set(t.from, (moved.get(t.from) ?? 0) - t.quantity);
     out.push({
       kind: 'transfer',
       sku: view.sku,
@@ -101,15 +99,12 @@ export const recommend = (view: StockView, settings: Settings, now: number): Com
       seq: view.seq,
     });
   }
-  for (const s of sites) {
-    const change = moved.get(s.location) ?? 0;
-    // Units on their way in count as incoming; units promised away leave available.
-    const position = {
-      available: s.position.available + Math.min(0, change),
-      incoming: s.position.incoming + Math.max(0, change),
-    };
-    const r = replenishment(view.sku, s.location, s.demand, s.policy, position, now);
-    if (r === null) continue;
+  // Positions counting the transfers: what the orders were computed from.
+  const after = new Map(afterTransfers(sites, plan.transfers).map((s) => [s.location, s]));
+  for (const r of plan.orders) {
+    const s = byLocation.get(r.location);
+    const position = after.get(r.location)?.position;
+    if (s === undefined || position === undefined) continue;
     out.push({
       kind: 'replenish',
       sku: view.sku,
