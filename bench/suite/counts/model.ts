@@ -326,6 +326,9 @@ export const renderModel = (counts: readonly OpCounts[], models: readonly BrandM
   out.push(
     `| first limit met (share used at peak) | ${models.map((m) => `${m.capacity.limits[0]?.limit} (${pct(m.capacity.limits[0]?.share ?? 0)})`).join(' | ')} |`,
   );
+  out.push(
+    `| then | ${models.map((m) => `${m.capacity.limits[1]?.limit} (${pct(m.capacity.limits[1]?.share ?? 0)})`).join(' | ')} |`,
+  );
   const missing = [...new Set(models.flatMap((m) => m.missing))];
   if (missing.length > 0) {
     out.push('', `Not measured in this run, counted as nothing: ${missing.join(', ')}.`);
