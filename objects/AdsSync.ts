@@ -109,7 +109,7 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   /** Creates or replaces the connection; another kind forgets the mappings and the log. */
-  async putConnection(input: unknown): Promise<Result<AdsConnection>> {
+  async putConnection(input: z.input<typeof AdsConnectionPut>): Promise<Result<AdsConnection>> {
     const body = AdsConnectionPut.parse(input);
     const key = await this.key();
     if (key === null) return notConfigured();
@@ -149,7 +149,7 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   /** Changes some settings, the followed channel, the rules or the state, or replaces the credentials. */
-  async patchConnection(input: unknown): Promise<Result<AdsConnection>> {
+  async patchConnection(input: z.input<typeof AdsConnectionPatch>): Promise<Result<AdsConnection>> {
     const patch = AdsConnectionPatch.parse(input);
     const row = this.row;
     if (row === undefined) return this.notConnected();
@@ -200,7 +200,7 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   /** Replaces one SKU's entities. */
-  async putMapping(sku: unknown, input: unknown): Promise<Result<AdsMapping>> {
+  async putMapping(sku: string, input: z.input<typeof AdsMappingPut>): Promise<Result<AdsMapping>> {
     const code = SkuCode.parse(sku);
     const { entities } = AdsMappingPut.parse(input);
     const lines: MappingLine[] = entities.map((fields, i) => ({ line: i + 1, sku: code, fields }));
@@ -210,7 +210,7 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   /** Forgets a SKU's entities (an entity it paused alone is resumed). */
-  async deleteMapping(sku: unknown): Promise<Result<{ deleted: true }>> {
+  async deleteMapping(sku: string): Promise<Result<{ deleted: true }>> {
     const code = SkuCode.parse(sku);
     if (this.row === undefined) return this.notConnected();
     const entities = this.store.mappingsOf(code).map((m) => m.entity);
@@ -221,7 +221,7 @@ export class AdsSync extends DurableObject<Env> {
     return ok({ deleted: true });
   }
 
-  async mappings(query: unknown): Promise<Result<AdsMappingPage>> {
+  async mappings(query: z.input<typeof AdsMappingQuery>): Promise<Result<AdsMappingPage>> {
     const { cursor, limit } = AdsMappingQuery.parse(query);
     if (this.row === undefined) return this.notConnected();
     const skus = this.store.mappedSkusAfter(cursor, limit + 1);
@@ -231,7 +231,7 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   /** Sets the entities of many SKUs at once, all or nothing. */
-  async importMappings(input: unknown): Promise<Result<AdsImportResult>> {
+  async importMappings(input: z.input<typeof Lines>): Promise<Result<AdsImportResult>> {
     return this.importLines(Lines.parse(input));
   }
 
@@ -257,7 +257,7 @@ export class AdsSync extends DurableObject<Env> {
   }
 
   /** The action log, newest first. */
-  async actions(query: unknown): Promise<Result<AdsActionPage>> {
+  async actions(query: z.input<typeof AdsActionQuery>): Promise<Result<AdsActionPage>> {
     const { before, limit, sku } = AdsActionQuery.parse(query);
     if (this.row === undefined) return this.notConnected();
     const rows = this.store.actionsPage(before, limit + 1, sku);

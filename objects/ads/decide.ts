@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ActionReason, AdsRules, AdsTarget } from '../../protocol/ads';
 import type { SignalEvent } from '../../protocol/webhooks';
 import type { SkuFacts } from './rules';
@@ -12,6 +13,19 @@ import type { AdsStore } from './store';
 
 /** Signal ids are remembered this long (the producer re-sends within minutes, not days). */
 export const SEEN_TTL_MS = 7 * 24 * 3_600_000;
+
+/** A SKU's facts as saved (sold out is a column of its own). */
+const StoredFacts = z.object({
+  listed: z.number().nullable(),
+  locations: z.record(
+    z.string(),
+    z.object({
+      available: z.number().nullable(),
+      coverDays: z.number().nullable(),
+      ratePerDay: z.number().nullable(),
+    }),
+  ),
+});
 
 export type SignalTally = { received: number; duplicates: number; queued: number };
 
@@ -66,7 +80,7 @@ export const targetOfAction = (action: string): AdsTarget =>
 function factsOf(store: AdsStore, sku: string): SkuFacts {
   const row = store.sku(sku);
   if (row === undefined) return emptyFacts();
-  const facts: Omit<SkuFacts, 'soldOut'> = JSON.parse(row.facts);
+  const facts: Omit<SkuFacts, 'soldOut'> = StoredFacts.parse(JSON.parse(row.facts));
   return { ...facts, soldOut: row.soldOut };
 }
 
