@@ -16,6 +16,7 @@ describe('issue 15 targets', () => {
       row('carts', 'inside workerd: cart lines/s', [600, 650, 700]),
       row('carts', 'inside workerd: p99', [90, 120, 150]),
       row('memory', 'per open subscriber (0 to 1,000)', [64]),
+      row('baselines', 'SkuStock / best PostgreSQL', [0.67, 0.89, 1.04]),
     ];
     const byName = new Map(judge(rows).map((v) => [v.name, v]));
     expect(byName.get('cart lines held/s ÷ single-SKU holds/s, inside workerd')).toMatchObject({
@@ -32,6 +33,14 @@ describe('issue 15 targets', () => {
       status: 'met',
     });
     expect(byName.get('memory per idle subscriber')).toMatchObject({ value: 64, status: 'met' });
+    expect(byName.get('hot SKU: SkuStock ÷ best PostgreSQL (same run)')).toMatchObject({
+      value: 0.89,
+      goal: '≥ 2',
+      status: 'not met',
+    });
+    expect(byName.get('hot SKU: SkuStock ÷ Redis (same run)')).toMatchObject({
+      status: 'not measured',
+    });
     expect(byName.get('13-day replay: order lines/s')).toMatchObject({
       value: null,
       status: 'not measured',

@@ -71,6 +71,20 @@ export const TARGETS: readonly Target[] = [
     digits: 3,
   },
   {
+    name: 'hot SKU: SkuStock ÷ best PostgreSQL (same run)',
+    unit: 'ratio',
+    goal: { atLeast: 2 },
+    value: (r) => median(r, 'baselines', 'SkuStock / best PostgreSQL'),
+    digits: 2,
+  },
+  {
+    name: 'hot SKU: SkuStock ÷ Redis (same run)',
+    unit: 'ratio',
+    goal: { atLeast: 2 },
+    value: (r) => median(r, 'baselines', 'SkuStock / Redis'),
+    digits: 2,
+  },
+  {
     name: 'memory per open SkuStock',
     unit: 'KiB',
     goal: { atMost: 150 },
