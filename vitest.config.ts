@@ -22,6 +22,20 @@ async function buildSimulators(): Promise<string> {
   return outfile;
 }
 
+/**
+ * Small test files that run one after another in one runtime (`isolate: false`): each would
+ * otherwise pay its own runtime start, Worker import and D1 migrations (about 2 s on these
+ * machines). They name their SKUs, locations and keys per run, so they share storage safely;
+ * files that create hundreds of objects, or need an empty hub or D1, keep a runtime each.
+ */
+const SHARED_RUNTIME = [
+  'test/security/!(ledger-query-plans|auth-stream-abuse).test.ts',
+  'test/checkout/{catalog-check,cleanup,crash,reservations,unreachable-stock}.test.ts',
+  'test/objects/{sku-stock-basics,transfer-incoming}.test.ts',
+  'test/ledger/crash-recovery.test.ts',
+  'test/{auth,catalog-cache,channels,content-type,health,keys,ledger-http,ledger,locations,skus,stock-api}.test.ts',
+];
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
   const simulators = await buildSimulators();
@@ -64,8 +78,20 @@ export default defineConfig(async () => {
       // Tests that need the runtime: bindings, objects, the Worker. Pure modules' unit tests run
       // in Node (vitest.unit.config.ts); the stock wall's with a browser (vitest.web.config.ts);
       // the command line's against wrangler (vitest.cli.config.ts).
-      include: ['test/**/*.test.ts'],
-      exclude: [...configDefaults.exclude, 'test/web/**', 'test/cli/**'],
+      projects: [
+        {
+          extends: true,
+          test: { name: 'shared', include: SHARED_RUNTIME, isolate: false },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'own',
+            include: ['test/**/*.test.ts'],
+            exclude: [...configDefaults.exclude, 'test/web/**', 'test/cli/**', ...SHARED_RUNTIME],
+          },
+        },
+      ],
       setupFiles: ['./test/setup.ts'],
       // Generous: a test fails on what it asserts, not on a CI machine shared with other work
       // (the imports of a few thousand SKUs take ~8 s quiet and have taken 40 s under load).
