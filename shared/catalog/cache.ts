@@ -1,6 +1,7 @@
 import { catalogDb } from '../../db/client';
 import { channels, locations } from '../../db/schema';
 import type { Channel, Location } from '../../protocol/catalog';
+import { IsolateCache } from '../isolate-cache';
 import { toChannel, toLocation } from './rows';
 
 // Locations and channels are read on every stock request but change rarely, so each isolate keeps
@@ -15,37 +16,35 @@ const TTL_MS = 5_000;
  */
 const MISS_REFRESH_MS = 1_000;
 
-type Snapshot<T> = { byCode: Map<string, T>; expiresAt: number };
 type Kind = 'locations' | 'channels';
 
-let generation = 0;
-let locationSnapshot: Snapshot<Location> | undefined;
-let channelSnapshot: Snapshot<Channel> | undefined;
+const locationCache = new IsolateCache<Kind, Map<string, Location>>({
+  ttlMs: TTL_MS,
+  maxEntries: 1,
+});
+const channelCache = new IsolateCache<Kind, Map<string, Channel>>({ ttlMs: TTL_MS, maxEntries: 1 });
 const nextMissRefresh: Record<Kind, number> = { locations: 0, channels: 0 };
 
-const fresh = <T>(s: Snapshot<T> | undefined): s is Snapshot<T> =>
-  s !== undefined && s.expiresAt > Date.now();
-
 const readLocations = async (env: Env): Promise<Map<string, Location>> => {
-  const seen = generation;
+  const seen = locationCache.generation();
   const rows = await catalogDb(env).select().from(locations).orderBy(locations.code);
   const byCode = new Map(rows.map((row) => [row.code, toLocation(row)]));
   // A write that landed while we read may not be in these rows: use them once, do not keep them.
-  if (seen === generation) locationSnapshot = { byCode, expiresAt: Date.now() + TTL_MS };
+  locationCache.setIfCurrent('locations', byCode, seen);
   return byCode;
 };
 
 const readChannels = async (env: Env): Promise<Map<string, Channel>> => {
-  const seen = generation;
+  const seen = channelCache.generation();
   const rows = await catalogDb(env).select().from(channels).orderBy(channels.code);
   const byCode = new Map(rows.map((row) => [row.code, toChannel(row)]));
-  if (seen === generation) channelSnapshot = { byCode, expiresAt: Date.now() + TTL_MS };
+  channelCache.setIfCurrent('channels', byCode, seen);
   return byCode;
 };
 
 /** Every location by code (shared: do not mutate). */
 export const getLocations = async (env: Env): Promise<Map<string, Location>> =>
-  fresh(locationSnapshot) ? locationSnapshot.byCode : readLocations(env);
+  locationCache.get('locations') ?? readLocations(env);
 
 /** One location, or undefined when no such location exists. */
 export const getLocation = async (env: Env, code: string): Promise<Location | undefined> =>
@@ -53,7 +52,7 @@ export const getLocation = async (env: Env, code: string): Promise<Location | un
 
 /** Every channel by code (shared: do not mutate). */
 export const getChannels = async (env: Env): Promise<Map<string, Channel>> =>
-  fresh(channelSnapshot) ? channelSnapshot.byCode : readChannels(env);
+  channelCache.get('channels') ?? readChannels(env);
 
 /** One channel with its rules, or undefined when no such channel exists. */
 export const getChannel = async (env: Env, code: string): Promise<Channel | undefined> =>
@@ -73,7 +72,6 @@ export const refreshAfterMiss = async (env: Env, kind: Kind): Promise<boolean> =
 
 /** Drops the cached locations and channels; call after every write to either. */
 export const invalidateCatalog = (): void => {
-  generation++;
-  locationSnapshot = undefined;
-  channelSnapshot = undefined;
+  locationCache.invalidate();
+  channelCache.invalidate();
 };

@@ -2,21 +2,20 @@ import { asc } from 'drizzle-orm';
 import { catalogDb } from '../../db/client';
 import { kits } from '../../db/schema';
 import { Failure } from '../../protocol/errors';
+import { IsolateCache } from '../isolate-cache';
 
 export type Component = { sku: string; quantity: number };
 
 // Every reservation and every single-SKU hold asks whether a SKU is a kit, so each isolate keeps
 // the kit table for a few seconds, as the catalog cache does for locations and channels. A write
 // in this isolate invalidates at once; other isolates see it within TTL_MS.
-const TTL_MS = 5_000;
-
-let generation = 0;
-let snapshot: { byKit: Map<string, Component[]>; expiresAt: number } | undefined;
+const cache = new IsolateCache<'kits', Map<string, Component[]>>({ ttlMs: 5_000, maxEntries: 1 });
 
 /** Every kit and its components, by kit SKU (shared: do not mutate). */
 export const getKits = async (env: Env): Promise<Map<string, Component[]>> => {
-  if (snapshot !== undefined && snapshot.expiresAt > Date.now()) return snapshot.byKit;
-  const seen = generation;
+  const cached = cache.get('kits');
+  if (cached !== undefined) return cached;
+  const seen = cache.generation();
   const rows = await catalogDb(env)
     .select()
     .from(kits)
@@ -28,14 +27,13 @@ export const getKits = async (env: Env): Promise<Map<string, Component[]>> => {
     byKit.set(r.kitSku, components);
   }
   // A kit written while we read may be missing from these rows: use them once, do not keep them.
-  if (seen === generation) snapshot = { byKit, expiresAt: Date.now() + TTL_MS };
+  cache.setIfCurrent('kits', byKit, seen);
   return byKit;
 };
 
 /** Drops the cached kits; call after every kit write. */
 export const invalidateKits = (): void => {
-  generation++;
-  snapshot = undefined;
+  cache.invalidate();
 };
 
 /** Refuses a hold on a kit's own counter: a kit has no stock of its own. */

@@ -1,4 +1,5 @@
 import type { Principal } from '../../protocol/auth';
+import { IsolateCache } from '../../shared/isolate-cache';
 
 // Verified keys, by the SHA-256 of the key. Every stock request is authenticated, and asking D1
 // each time would put a database round trip (and D1's ~1,000 queries a second) on the hot path.
@@ -9,9 +10,9 @@ export const TTL_MS = 5_000;
 const FRESH_MS = 3_000;
 const MAX_ENTRIES = 10_000;
 
-const verified = new Map<string, { principal: Principal; at: number }>();
+const verified = new IsolateCache<string, Principal>({ ttlMs: TTL_MS, maxEntries: MAX_ENTRIES });
 /** Revocations made in this isolate: the epoch each key was revoked at. */
-const revoked = new Map<string, number>();
+const revoked = new IsolateCache<string, number>({ ttlMs: Infinity, maxEntries: MAX_ENTRIES });
 let epoch = 0;
 
 /** Take this before asking D1 about a key, and give it to cachePrincipal with the answer. */
@@ -22,12 +23,9 @@ export const cachedPrincipal = (
   hash: string,
   now = Date.now(),
 ): { principal: Principal; stale: boolean } | undefined => {
-  const entry = verified.get(hash);
+  const entry = verified.entry(hash, now);
   if (entry === undefined) return undefined;
-  const age = now - entry.at;
-  if (age < TTL_MS) return { principal: entry.principal, stale: age >= FRESH_MS };
-  verified.delete(hash);
-  return undefined;
+  return { principal: entry.value, stale: now - entry.storedAt >= FRESH_MS };
 };
 
 /**
@@ -41,26 +39,15 @@ export const cachePrincipal = (
   now = Date.now(),
 ): boolean => {
   if ((revoked.get(principal.keyId) ?? -1) > since) return false;
-  if (verified.size >= MAX_ENTRIES) {
-    const oldest = verified.keys().next().value;
-    if (oldest !== undefined) verified.delete(oldest);
-  }
-  verified.delete(hash);
-  verified.set(hash, { principal, at: now });
+  verified.set(hash, principal, now);
   return true;
 };
 
 /** Forgets a key at once (on revocation), and refuses answers about it already in flight. */
 export const forgetKey = (keyId: string): void => {
   epoch++;
-  if (revoked.size >= MAX_ENTRIES) {
-    const oldest = revoked.keys().next().value;
-    if (oldest !== undefined) revoked.delete(oldest);
-  }
   revoked.set(keyId, epoch);
-  for (const [hash, entry] of verified) {
-    if (entry.principal.keyId === keyId) verified.delete(hash);
-  }
+  verified.deleteWhere((_, principal) => principal.keyId === keyId);
 };
 
 /** Drops one cached key (a re-check found it no longer valid). */

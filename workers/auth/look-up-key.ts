@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { catalogDb } from '../../db/client';
 import { apiKeys, nowIso } from '../../db/schema';
 import { Principal } from '../../protocol/auth';
+import { IsolateCache } from '../../shared/isolate-cache';
 
 /** What D1 says about a key: its principal, or why not, and whether the key id exists at all. */
 export type Verdict =
@@ -10,9 +11,7 @@ export type Verdict =
 
 // lastUsedAt is written at most this often per key per isolate: it is a hint, not an audit log,
 // and a write per request would cost D1 more than the read the cache saves.
-const USE_RECORDED_EVERY_MS = 60_000;
-const MAX_RECORDED = 10_000;
-const recordedAt = new Map<string, number>();
+const recorded = new IsolateCache<string, true>({ ttlMs: 60_000, maxEntries: 10_000 });
 
 const hashesEqual = (a: string, b: string): boolean => {
   const [x, y] = [new TextEncoder().encode(a), new TextEncoder().encode(b)];
@@ -53,9 +52,7 @@ export const lookUpKey = async (env: Env, keyId: string, hash: string): Promise<
 
 /** Records that a verified key was used, unless this isolate did so in the last minute. */
 export const recordUse = async (env: Env, keyId: string, now = Date.now()): Promise<void> => {
-  const last = recordedAt.get(keyId);
-  if (last !== undefined && now - last < USE_RECORDED_EVERY_MS) return;
-  if (recordedAt.size >= MAX_RECORDED) recordedAt.clear();
-  recordedAt.set(keyId, now);
+  if (recorded.get(keyId, now)) return;
+  recorded.set(keyId, true, now);
   await catalogDb(env).update(apiKeys).set({ lastUsedAt: nowIso }).where(eq(apiKeys.id, keyId));
 };

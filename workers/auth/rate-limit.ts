@@ -1,4 +1,5 @@
 import { Failure } from '../../protocol/errors';
+import { IsolateCache } from '../../shared/isolate-cache';
 
 /** Cloudflare's Rate Limiting binding, or a stand-in of the same shape: one call counts one request. */
 export type Limiter = { limit(options: { key: string }): Promise<{ success: boolean }> };
@@ -7,10 +8,11 @@ export type Limiter = { limit(options: { key: string }): Promise<{ success: bool
 export const KEY_LIMIT_PERIOD_SECONDS = 10;
 export const FAILURE_LIMIT_PERIOD_SECONDS = 10;
 
-const MAX_BLOCKED = 10_000;
-
-/** Addresses over their failure limit, until when (ms), in this isolate. */
-const blocked = new Map<string, number>();
+/** Addresses over their failure limit in this isolate, until their window ends. */
+const blocked = new IsolateCache<string, true>({
+  ttlMs: FAILURE_LIMIT_PERIOD_SECONDS * 1000,
+  maxEntries: 10_000,
+});
 
 /**
  * The caller's address as Cloudflare's edge sets it. Absent on calls that never crossed the edge
@@ -42,11 +44,8 @@ export const rateLimited = (message: string, retryAfterSeconds: number): Failure
 /** Seconds until an address that failed too often may try again here, or 0. */
 export const blockedFor = (address: string | undefined, now = Date.now()): number => {
   if (address === undefined) return 0;
-  const until = blocked.get(address);
-  if (until === undefined) return 0;
-  if (until > now) return Math.ceil((until - now) / 1000);
-  blocked.delete(address);
-  return 0;
+  const entry = blocked.entry(address, now);
+  return entry === undefined ? 0 : Math.ceil((entry.expiresAt - now) / 1000);
 };
 
 /**
@@ -60,11 +59,7 @@ export const countFailure = async (
 ): Promise<number> => {
   if (address === undefined) return 0;
   if (await within(env.AUTH_FAILURE_RATE_LIMIT, address)) return 0;
-  if (blocked.size >= MAX_BLOCKED) {
-    const oldest = blocked.keys().next().value;
-    if (oldest !== undefined) blocked.delete(oldest);
-  }
-  blocked.set(address, now + FAILURE_LIMIT_PERIOD_SECONDS * 1000);
+  blocked.set(address, true, now);
   return FAILURE_LIMIT_PERIOD_SECONDS;
 };
 

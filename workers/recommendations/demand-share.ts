@@ -1,14 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { catalogDb } from '../../db/client';
+import { IsolateCache } from '../../shared/isolate-cache';
 
 /** The most recent ledger rows (per SKU and location) whose committed units make the shares. */
 export const SHARE_WINDOW_ROWS = 50_000;
-/** Shares move slowly: each isolate reads them at most this often. */
-const TTL_MS = 3600 * 1000;
-
-type Shares = { byLocation: Map<string, number>; expiresAt: number };
-// A resolved value only, as the catalog cache keeps: never a promise one request made.
-let cached: Shares | undefined;
+/** Shares move slowly: each isolate reads them at most once an hour. */
+const cache = new IsolateCache<'shares', Map<string, number>>({
+  ttlMs: 3600 * 1000,
+  maxEntries: 1,
+});
 
 /**
  * Each location's share of the units committed in the last SHARE_WINDOW_ROWS ledger rows, every
@@ -16,7 +16,8 @@ let cached: Shares | undefined;
  * objects/recommendations/policy.ts). One bounded D1 read per isolate per hour.
  */
 export const demandShares = async (env: Env): Promise<Map<string, number>> => {
-  if (cached !== undefined && cached.expiresAt > Date.now()) return cached.byLocation;
+  const cached = cache.get('shares');
+  if (cached !== undefined) return cached;
   const rows = await catalogDb(env).all<{ location: string; units: number }>(sql`
     select location, sum(committed) as units from movement_locations
     where committed > 0
@@ -26,6 +27,6 @@ export const demandShares = async (env: Env): Promise<Map<string, number>> => {
   const byLocation = new Map(
     rows.map((r) => [r.location, total === 0 ? 0 : Number(r.units) / total]),
   );
-  cached = { byLocation, expiresAt: Date.now() + TTL_MS };
+  cache.set('shares', byLocation);
   return byLocation;
 };
