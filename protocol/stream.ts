@@ -24,6 +24,8 @@ export const StreamFilter = z.object({
     .optional(),
   /** Also send `recommendation` messages for the SKUs and locations the filter shows. */
   recommendations: z.boolean().optional(),
+  /** false: no stock rows at all (a socket that follows recommendations only). */
+  rows: z.boolean().optional(),
 });
 export type StreamFilter = z.infer<typeof StreamFilter>;
 

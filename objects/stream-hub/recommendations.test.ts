@@ -21,6 +21,10 @@ describe('seesRecommendation', () => {
     expect(seesRecommendation({ recommendations: true }, undefined, order)).toBe(true);
   });
 
+  it('sends them to a socket that asked for no stock rows', () => {
+    expect(seesRecommendation({ recommendations: true, rows: false }, undefined, order)).toBe(true);
+  });
+
   it('follows the SKU list and prefix', () => {
     expect(seesRecommendation({ recommendations: true, skus: ['X'] }, undefined, order)).toBe(
       false,

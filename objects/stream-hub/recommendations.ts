@@ -1,6 +1,6 @@
 import type { Recommendation } from '../../protocol/recommendations';
 import type { ListingRules, StreamFilter } from '../../protocol/stream';
-import { matchesSku, visibleLocations } from './view';
+import { skuInFilter, visibleLocations } from './view';
 
 /**
  * Whether a subscriber gets a recommendation's changes (docs/stream.md): it asked for them, its
@@ -13,7 +13,7 @@ export const seesRecommendation = (
   rules: ListingRules | undefined,
   r: Pick<Recommendation, 'sku' | 'location' | 'from'>,
 ): boolean => {
-  if (filter.recommendations !== true || !matchesSku(filter, r.sku)) return false;
+  if (filter.recommendations !== true || !skuInFilter(filter, r.sku)) return false;
   if (filter.channel !== undefined && filter.locations === undefined && rules === undefined) {
     return false;
   }

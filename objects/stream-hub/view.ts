@@ -15,9 +15,13 @@ export type HubRow = {
 export type View = { locations: LocationStock[]; listed?: Listed };
 
 /** Does the filter's SKU list and prefix let this SKU through? */
-export const matchesSku = (filter: StreamFilter, sku: string): boolean =>
+export const skuInFilter = (filter: StreamFilter, sku: string): boolean =>
   (filter.skus === undefined || filter.skus.includes(sku)) &&
   (filter.prefix === undefined || sku.startsWith(filter.prefix));
+
+/** Does the subscriber get this SKU's rows (none with `rows: false`)? */
+export const matchesSku = (filter: StreamFilter, sku: string): boolean =>
+  filter.rows !== false && skuInFilter(filter, sku);
 
 /**
  * The locations a subscriber sees: its own list, else its channel's, else all (undefined).

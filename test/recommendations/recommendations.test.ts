@@ -383,7 +383,11 @@ describe('recommendations on the stream', () => {
       confirm: true,
     });
     const rowsOnly = await openSocket(`skus=${code}`, { confirm: true });
-    for (const s of [all, atB, rowsOnly]) await s.waitFor(is('caught-up'));
+    // What the wall's panel opens: recommendations and no stock rows.
+    const recsOnly = await openSocket(`skus=${code}&recommendations=true&rows=false`, {
+      confirm: true,
+    });
+    for (const s of [all, atB, rowsOnly, recsOnly]) await s.waitFor(is('caught-up'));
 
     const computed = await api<RecomputeResult>('/v1/recommendations/recompute', {
       body: { sku: code },
@@ -427,11 +431,20 @@ describe('recommendations on the stream', () => {
       ['applied', move.id, 'applied', move.reason],
     ]);
     expect(seen(rowsOnly)).toEqual([]);
+    expect(await lastOf(recsOnly, 4)).toEqual(all4);
+    // The transfer's stock change reached the row subscriber; the recommendations-only socket
+    // got no row, in its replay or live.
+    await rowsOnly.waitFor(
+      is('update', (m) => m.locations.some((l) => l.location === a && l.incoming === 1)),
+    );
+    expect(recsOnly.messages.filter((m) => m.type === 'update' || m.type === 'snapshot')).toEqual(
+      [],
+    );
     const shard = all.messages.find((m) => m.type === 'hello');
     expect(all.messages.find((m) => m.type === 'recommendation')).toMatchObject({
       shard: shard?.type === 'hello' ? shard.shard : -1,
       recommendation: { sku: code },
     });
-    for (const s of [all, atB, rowsOnly]) s.ws.close();
+    for (const s of [all, atB, rowsOnly, recsOnly]) s.ws.close();
   });
 });

@@ -198,9 +198,10 @@ describe('the stock wall', () => {
     expect(await page.locator('#wall-tip').isVisible()).toBe(true);
   });
 
-  it('lists an open recommendation with its reason, and shows it in its SKU’s detail', async () => {
+  it('lists an open recommendation with its reason, shows it in its SKU’s detail, and follows its dismissal on the stream', async () => {
     // Recommendations come from demand over closed days, which a fresh server has not seen: the
-    // row is stored as a recompute stores it (docs/recommendations.md).
+    // row is stored as a recompute stores it (docs/recommendations.md), then the page reloaded
+    // to read the list.
     const id = `rc_${'7'.repeat(32)}`;
     const reason =
       `${SKU} at MAN-1 sells 14.2/day ± 3.1, 19 available, 1.3 days of cover, 0 incoming; ` +
@@ -210,9 +211,10 @@ describe('the stock wall', () => {
         `values ('${id}', 'replenish', '${SKU}', 'MAN-1', 67, '2026-01-01T00:00:00.000Z', '${reason}', ` +
         `'{"quantity":67}', '{"MAN-1":19}', 1, '2026-01-01T00:00:00.000Z')`,
     );
+    await page.reload();
+    await waitLive(page);
     const row = page.locator(`#recommendations tr[data-rec="${id}"]`);
-    // The panel polls every 5 s while the page is visible.
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 10_000 });
     expect(await row.getAttribute('title')).toBe(reason);
     expect((await row.locator('td').allTextContents()).slice(0, 5)).toEqual([
       SKU,
@@ -226,6 +228,12 @@ describe('the stock wall', () => {
     const inDetail = page.locator(`#detail .detail-recs li[data-rec="${id}"]`);
     await expect.poll(() => inDetail.locator('p').textContent()).toBe(reason);
     expect(await inDetail.locator('strong').textContent()).toBe('order 67 · MAN-1 · urgent now');
+    // Dismissed through the API: the stream's `recommendation` message takes it off the panel
+    // and the open detail within seconds (the panel re-reads the list only once a minute).
+    await adminCall(server.url, server.adminKey, 'POST', `/v1/recommendations/${id}/dismiss`, {});
+    await row.waitFor({ state: 'detached', timeout: 5_000 });
+    await inDetail.waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await page.locator('#detail .detail-recs').textContent()).toContain('None open.');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('#detail').isHidden()).toBe(true);
   });

@@ -3,6 +3,7 @@ import { catalogApi } from './api';
 import { forget, isKeyShaped, remember, storedKey } from './auth';
 import { byId, fmt } from './dom';
 import { followStream, type LinkState } from './live/connection';
+import { followRecommendations } from './live/recommendation-feed';
 import { pollSignals } from './live/signal-poll';
 import { exposeForTests } from './live/test-hook';
 import { ALL, type Scope } from './model/scope';
@@ -226,6 +227,10 @@ const start = async (key: string) => {
       // Stock signals (low, out, back in stock…) join the movements in the live feed.
       pollSignals(api.signals, (e) => feed.addSignal(e));
       recommendations.start();
+      followRecommendations(client, origin, {
+        change: (m) => recommendations.change(m),
+        resynced: () => recommendations.refresh(),
+      });
       // Channel rules change rarely; the listed quantities follow them within a minute.
       setInterval(() => {
         api.channels().then(

@@ -38,6 +38,10 @@ const StreamQuery = z.object({
     description:
       '`true`: also send `recommendation` messages (opened, changed, applied, dismissed, expired) for the SKUs and locations this socket sees',
   }),
+  rows: z.enum(['true', 'false']).optional().openapi({
+    description:
+      '`false`: no stock rows (with `recommendations=true`: a socket for recommendations only)',
+  }),
   cursor: z.string().optional().openapi({
     description: 'Where to resume: `<shard>:<cursor>,…` (or one number for this shard)',
   }),
@@ -101,6 +105,7 @@ const openStream = async (c: Context<AppEnv>): Promise<Response> => {
     skus: list(q.skus),
     prefix: q.prefix,
     ...(q.recommendations === 'true' && { recommendations: true }),
+    ...(q.rows === 'false' && { rows: false }),
   });
   if (!filter.success) return refuse(issueOf(filter.error, 'query'));
   const shards = Number(c.env.STREAM_SHARDS);

@@ -1,7 +1,10 @@
 import { type Recommendation, RecommendationList } from '../../../protocol/recommendations';
+import type { RecommendationMessage } from '../../../protocol/stream';
 import { clock, fmt, h } from '../dom';
 
-const POLL_MS = 5000;
+// Changes arrive on the stream (live/recommendation-feed.ts); the poll only catches what a
+// dropped socket missed.
+const POLL_MS = 60_000;
 const LIMIT = 50;
 
 type Read = Recommendation[] | Error | undefined;
@@ -12,9 +15,15 @@ const what = (r: Recommendation) => (r.kind === 'transfer' ? 'move' : 'order');
 const urgency = (r: Recommendation) =>
   Date.parse(r.urgentAt) <= Date.now() ? 'now' : clock(r.urgentAt);
 
+/** The list's order: most urgent first, then by id (GET /v1/recommendations). */
+const byUrgency = (a: Recommendation, b: Recommendation) =>
+  a.urgentAt.localeCompare(b.urgentAt) || a.id.localeCompare(b.id);
+
 /**
  * Open recommendations (GET /v1/recommendations, most urgent first; docs/recommendations.md):
- * a list panel polled while the page is visible, and the open SKU's own in its detail.
+ * a list panel read when the page opens and kept current by the stream's `recommendation`
+ * messages (re-read after a reconnect and every minute while visible), and the open SKU's own in
+ * its detail.
  */
 export class RecommendationsPanel {
   private timer = 0;
@@ -34,6 +43,26 @@ export class RecommendationsPanel {
   }
 
   start(): void {
+    void this.poll();
+  }
+
+  /** A recommendation changed (the stream): the list and the open SKU's detail follow it. */
+  change({ recommendation: r }: RecommendationMessage): void {
+    if (Array.isArray(this.list)) {
+      const others = this.list.filter((x) => x.id !== r.id);
+      this.list = (r.status === 'open' ? [...others, r] : others).sort(byUrgency).slice(0, LIMIT);
+      this.render();
+    }
+    const code = this.skuCode;
+    if (code === r.sku && this.skuSection.isConnected) {
+      void this.fetch(`sku=${encodeURIComponent(code)}`).then((read) => {
+        if (this.skuCode === code) this.skuSection.replaceChildren(...this.skuView(read));
+      });
+    }
+  }
+
+  /** Reads the list again now (a stream socket reconnected and may have missed changes). */
+  refresh(): void {
     void this.poll();
   }
 
