@@ -189,7 +189,7 @@ const isD1 = (v: unknown): v is D1Database =>
 
 // --- An object's own storage: SQL cursors and the KV API ---------------------------------------
 
-const define = (target: object, key: string, value: unknown) =>
+const define = (target: object, key: string | symbol, value: unknown) =>
   Object.defineProperty(target, key, { value, configurable: true, writable: true });
 
 /**
@@ -204,6 +204,9 @@ export const countStorage = (ctx: DurableObjectState, cls: string): void => {
     problems.add(`${cls}: ctx.storage.sql is a new object per access; SQL rows not counted`);
     return;
   }
+  // A storage object met again (an object rebuilt in the same isolate) is already hooked.
+  if (Reflect.get(storage, PATCHED) === true) return;
+  define(storage, PATCHED, true);
   const exec = sql.exec;
   define(sql, 'exec', (query: string, ...bindings: unknown[]) => {
     const cursor = Reflect.apply(exec, sql, [query, ...bindings]);
