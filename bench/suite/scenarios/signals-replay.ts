@@ -120,8 +120,10 @@ const selectEvents = (all: ReplayEvent[], which: number | 'day 1' | 'all') => {
   return all.slice(0, which);
 };
 
+// devFetch: a POST the simulators' proxy failed to deliver (503, restarted mid-request) is sent
+// again, as a truth call lost that way would leave the accounts and the stock apart.
 const sim = async (sims: DevServer, path: string, body?: object): Promise<unknown> => {
-  const res = await fetch(`${sims.url}${path}`, {
+  const res = await devFetch(`${sims.url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined && { body: JSON.stringify(body) }),
