@@ -363,6 +363,19 @@ export const replaySignals = async (
     skusOf(step).some(
       (k) => (adding.get(k) ?? 0) > 0 || (step.kind !== 'cart' && (carts.get(k) ?? 0) > 0),
     );
+  // The simulators keep each account in the memory of its object, which workerd drops after
+  // some idle seconds (an account that lost its spells listed none at the end of two quick runs):
+  // a no-op admin call every 2 s keeps the three accounts alive until they are read.
+  const keepAlive = setInterval(() => {
+    for (const path of [
+      `/_sim/google_ads/faults?account=${ON.customer}`,
+      `/_sim/google_ads/faults?account=${OFF.customer}`,
+      `/_sim/webhook/faults?account=${RECEIVER}`,
+    ]) {
+      sim(sims, path, {}).catch(() => undefined);
+    }
+  }, 2_000);
+  keepAlive.unref();
   const pending = new Set<Promise<void>>();
   const lagMs: number[] = [];
   const started = performance.now();
@@ -442,6 +455,7 @@ export const replaySignals = async (
       return changed === undefined ? [] : [r.receivedAt - changed];
     }),
   );
+  clearInterval(keepAlive);
   const uniqueWebhooks = new Set(received.map((r) => r.data.id)).size;
   const ms = (l: LatencySummary, k: keyof LatencySummary) => l[k];
   log(
