@@ -34,11 +34,36 @@ const CLOSED = 3;
 const closeEvent = (code: number, reason: string) =>
   Object.assign(new Event('close'), { code, reason, wasClean: code !== 1006 });
 
+/** A socket of fetchWebSocket's class: the part of a WebSocket that partysocket uses. */
+export type FetchWebSocket = EventTarget & {
+  readonly url: string;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+  readyState: number;
+  protocol: string;
+  extensions: string;
+  binaryType: string;
+  bufferedAmount: number;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+};
+
+/** fetchWebSocket's class, named so the package's declarations can state it. */
+export type FetchWebSocketClass = {
+  new (url: string, protocols?: string | string[]): FetchWebSocket;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+};
+
 /**
  * A WebSocket class whose connections are made with `fetch(request with Upgrade: websocket)`:
  * pass it as the client's `WebSocket` where no WebSocket constructor reaches the server.
  */
-export const fetchWebSocket = (fetch: Fetch) =>
+export const fetchWebSocket = (fetch: Fetch): FetchWebSocketClass =>
   class FetchWebSocket extends EventTarget {
     static readonly CONNECTING = CONNECTING;
     static readonly OPEN = OPEN;

@@ -11,7 +11,7 @@ export type { AdminClient, ImportFormat } from './admin';
 export { type Call, createCall, type Fetch, type RawBody } from './call';
 export { StockmeshError } from './errors';
 export type { StreamEvent, UpdateEvent } from './events';
-export { fetchWebSocket } from './fetch-websocket';
+export { type FetchWebSocket, type FetchWebSocketClass, fetchWebSocket } from './fetch-websocket';
 export type { MoveOptions, RestClient } from './rest';
 export type { StockStream, StreamOptions } from './stream';
 
