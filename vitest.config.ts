@@ -80,11 +80,11 @@ export default defineConfig(async () => {
       // the command line's against wrangler (vitest.cli.config.ts).
       projects: [
         {
-          extends: true,
+          extends: true as const,
           test: { name: 'shared', include: SHARED_RUNTIME, isolate: false },
         },
         {
-          extends: true,
+          extends: true as const,
           test: {
             name: 'own',
             include: ['test/**/*.test.ts'],
