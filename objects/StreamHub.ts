@@ -25,12 +25,11 @@ import {
   readChannelRows,
   syncAck,
 } from './stream-hub/channel-rows';
-import { newConnState, subscriptionOf, windowOf } from './stream-hub/connection-state';
+import { helloOf, openState, subscriptionOf, windowOf } from './stream-hub/connection-state';
 import { ExposureEntries } from './stream-hub/exposure';
 import { channelLag, lagAfter, lagReply } from './stream-hub/lag';
 import { HubListings } from './stream-hub/listings';
 import migrations from './stream-hub/migrations/migrations.js';
-import { beginReplay } from './stream-hub/replay';
 import { RulesVersions } from './stream-hub/rules';
 import * as schema from './stream-hub/schema';
 import { HubSockets } from './stream-hub/sockets';
@@ -68,11 +67,7 @@ export class StreamHub extends Server<Env> {
     row: (sku) => this.store.row(sku),
     rowsAfter: (cursor, limit) => this.store.rowsAfter(cursor, limit),
     owns: (sku) => this.owns(sku),
-    restamp: (sku, now) => {
-      const cursor = ++this.head;
-      this.store.restamp(sku, cursor, now);
-      return cursor;
-    },
+    restamp: (sku, now) => this.store.restamp(sku, ++this.head, now),
     changed: (row, previous, exposure) => this.sockets.changed(row, previous, exposure),
   });
   /** Where channel signals go; tests swap it. */
@@ -244,18 +239,13 @@ export class StreamHub extends Server<Env> {
       return;
     }
     if (sub.rules !== undefined) this.applyRules(sub.rules, 'subscribe');
-    // A cursor past the head comes from another life of this hub's storage: start over.
-    const from = sub.from > this.head ? 0 : sub.from;
-    const now = this.rules.now(filter.channel)?.fromCursor ?? null;
-    const then = this.rules.at(filter.channel, from)?.fromCursor ?? null;
-    const entry = this.sockets.add(conn, newConnState(sub, beginReplay(from, now, then), from));
+    const { from, state } = openState(sub, this.head, this.rules);
+    const entry = this.sockets.add(conn, state);
     if (entry === undefined) return;
     if (filter.channel !== undefined && principal.role === 'connector') {
       this.store.resumeAck(principal.keyId, filter.channel, from, Date.now());
     }
-    const { shard, head, window } = this;
-    const confirmEvery = Math.max(1, Math.floor(window / 4));
-    this.sockets.send(entry, { type: 'hello', shard, head, from, window, confirmEvery });
+    this.sockets.send(entry, helloOf(this.shard, this.head, from, this.window));
     this.sockets.pump(entry);
   }
 
@@ -273,7 +263,7 @@ export class StreamHub extends Server<Env> {
   }
 
   override onError(conn: Connection): void {
-    this.sockets.forget(conn.id);
+    this.onClose(conn);
   }
 
   override onRequest(): Response {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../protocol/errors';
 import { ClientMessage, Subscription } from '../../protocol/stream';
-import { Replay } from './replay';
+import { beginReplay, Replay } from './replay';
+import type { RulesVersions } from './rules';
 
 /** Snapshot pages a subscriber may have unconfirmed: a replay goes at the reader's pace. */
 export const PAGES_IN_FLIGHT = 4;
@@ -48,6 +49,34 @@ export const newConnState = (
   pages: [],
   acked: -1,
 });
+
+/**
+ * A new socket's state and the cursor it resumes after: its own, or 0 when that cursor is past
+ * the head (it comes from another life of this hub's storage). Its replay redoes what a change of
+ * its channel's rules since then altered (replay.ts).
+ */
+export const openState = (
+  sub: Subscription,
+  head: number,
+  rules: Pick<RulesVersions, 'now' | 'at'>,
+): { from: number; state: ConnState } => {
+  const from = sub.from > head ? 0 : sub.from;
+  const channel = sub.filter.channel;
+  const now = rules.now(channel)?.fromCursor ?? null;
+  const then = rules.at(channel, from)?.fromCursor ?? null;
+  return { from, state: newConnState(sub, beginReplay(from, now, then), from) };
+};
+
+/** The first message on a socket: where it starts, and how often it must confirm (docs/stream.md). */
+export const helloOf = (shard: number, head: number, from: number, window: number) =>
+  ({
+    type: 'hello',
+    shard,
+    head,
+    from,
+    window,
+    confirmEvery: Math.max(1, Math.floor(window / 4)),
+  }) as const;
 
 /** The subscription the gateway authorized, from its header; undefined when absent or invalid. */
 export const subscriptionOf = (header: string | null): Subscription | undefined => {

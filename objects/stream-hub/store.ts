@@ -87,8 +87,9 @@ export class HubStore {
   /**
    * Gives a SKU's row a new cursor, as changed at `now` (its quantities stay): readers after the
    * old cursor read it again. A degraded channel's exposure moved what the others list.
+   * Returns that cursor.
    */
-  restamp(sku: string, cursor: number, now: number): void {
+  restamp(sku: string, cursor: number, now: number): number {
     const at = new Date(now).toISOString();
     this.db
       .update(t.rows)
@@ -100,6 +101,7 @@ export class HubStore {
       })
       .where(eq(t.rows.sku, sku))
       .run();
+    return cursor;
   }
 
   /** Moves a SKU's ledger cursor forward only (a flush changes no quantities). */
