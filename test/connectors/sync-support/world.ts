@@ -105,11 +105,20 @@ export const timersOf = (channel: string) =>
 /**
  * Runs the object's alarm while it has sync work due, moving the clock to each deadline (the
  * slow poll alone does not count): how the platform would drive it, without waiting.
+ *
+ * The simulators keep real time (they are another Worker, whose clock the test does not fake), so
+ * a marketplace's rate limit refills only as real time passes. While the channel is throttled,
+ * the drain also waits for real, up to a second, before the next run: otherwise a fast machine
+ * retries faster than any bucket refills and the channel never gets through.
  */
 export const drain = async (channel: string, most = 500): Promise<number> => {
   for (let runs = 0; runs < most; runs++) {
     const sync = (await timersOf(channel)).find((t) => t.name === 'sync');
     if (sync === undefined) return runs;
+    const wait = sync.at - Date.now();
+    if (wait > 0 && (await statusOf(channel)).throttle.failures > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1000)));
+    }
     vi.setSystemTime(Math.max(Date.now(), sync.at));
     await runDurableObjectAlarm(syncStub(channel));
   }
