@@ -1,5 +1,8 @@
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { SkuStock } from '../objects/SkuStock';
 import type { Sku, SkuPage } from '../protocol/catalog';
+import { configureSkus } from '../workers/catalog/configure-skus';
 import { anIsoTime, type ErrorBody, makeSku } from './support/catalog';
 import { api, uniq } from './support/client';
 
@@ -201,5 +204,51 @@ describe('SKU catalog', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
+  });
+});
+
+describe('configuring SKU objects', () => {
+  /** The Worker's env, with SkuStock stubs whose configure fails transiently `failures` times. */
+  const flakyEnv = (failures: number) => {
+    let calls = 0;
+    const namespace = env.SkuStock;
+    const SkuStock = {
+      idFromName: (name: string) => namespace.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const real = namespace.get(id);
+        return {
+          configure: async (input: Parameters<typeof real.configure>[0]) => {
+            calls++;
+            if (calls <= failures) {
+              throw Object.assign(new Error('Network connection lost.'), { retryable: true });
+            }
+            return real.configure(input);
+          },
+        };
+      },
+    };
+    return { env: { ...env, SkuStock } as unknown as Env, calls: () => calls };
+  };
+
+  it('sends a configure the platform lost again, so the SKU object ends configured', async () => {
+    const code = uniq('FLAKY');
+    const flaky = flakyEnv(2);
+    await configureSkus(flaky.env, [{ code, backorderPolicy: 'continue' }]);
+    expect(flaky.calls()).toBe(3);
+    const policy = await runInDurableObject(
+      env.SkuStock.get(env.SkuStock.idFromName(code)),
+      async (instance: SkuStock) => {
+        const stock = await instance.getStock();
+        return stock.ok ? stock.value.policy : stock.error.code;
+      },
+    );
+    expect(policy).toBe('continue');
+  });
+
+  it('gives up after four attempts and throws the transient failure, which answers 503', async () => {
+    const flaky = flakyEnv(10);
+    const failing = configureSkus(flaky.env, [{ code: uniq('LOST'), backorderPolicy: 'deny' }]);
+    await expect(failing).rejects.toMatchObject({ retryable: true });
+    expect(flaky.calls()).toBe(4);
   });
 });

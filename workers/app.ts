@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import type { Principal } from '../protocol/auth';
 import { type AppError, type ErrorCode, type ErrorEnvelope, Failure } from '../protocol/errors';
+import { isRetryable } from '../shared/transient';
 import { httpStatus } from './http-status';
 
 export type AppEnv = {
@@ -38,6 +39,16 @@ export const onError = (e: Error, c: Context<AppEnv>) => {
   }
   if (isOverloaded(e)) {
     return renderError(c, { code: 'overloaded', message: 'The SKU is overloaded; retry later' });
+  }
+  if (isRetryable(e)) {
+    // The platform lost a call to an object on the way (a restart, a dropped connection): the
+    // request may have partly run, so the client retries it, with the same Idempotency-Key.
+    console.warn(`request ${c.get('requestId')}: transient failure`, e.message);
+    return renderError(c, {
+      code: 'overloaded',
+      message:
+        'A call inside the mesh failed on the way; retry the request (with the same Idempotency-Key where it has one)',
+    });
   }
   console.error(`request ${c.get('requestId')} failed`, e);
   return renderError(c, { code: 'internal', message: 'Internal error' });
