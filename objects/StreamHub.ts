@@ -68,7 +68,8 @@ export class StreamHub extends Server<Env> {
     rowsAfter: (cursor, limit) => this.store.rowsAfter(cursor, limit),
     owns: (sku) => this.owns(sku),
     restamp: (sku, now) => this.store.restamp(sku, ++this.head, now),
-    changed: (row, previous, exposure) => this.sockets.changed(row, previous, exposure),
+    changed: (row, previous, ...seen) => this.sockets.changed(row, previous, ...seen),
+    poke: (channel) => this.pokes.poke(channel),
   });
   /** Where channel signals go; tests swap it. */
   signalSink = (events: SignalEvent[]) => deliverSignals(this.env, events);
@@ -174,10 +175,7 @@ export class StreamHub extends Server<Env> {
   async setExposure(channel: string, entries: ExposureEntries | null): Promise<number> {
     const code = ChannelCode.parse(channel);
     const parsed = entries === null ? null : ExposureEntries.parse(entries);
-    const restamped = this.listings.expose(code, parsed);
-    for (const other of this.rules.channels())
-      if (restamped > 0 && other !== code) this.pokes.poke(other);
-    return restamped;
+    return this.listings.expose(code, parsed);
   }
 
   /** Units of the SKU other channels' degraded marketplaces expose, for `channel`'s listing. */
@@ -286,6 +284,8 @@ export class StreamHub extends Server<Env> {
     if (previous === undefined) return;
     this.sockets.rulesChanged(rules.code, version.fromCursor, previous.fromCursor);
     this.listings.rulesChanged(rules, previous.rules, version.fromCursor);
+    // A degraded channel's new locations move the other channels' share of its exposure.
+    this.listings.relocated(rules.code, previous.rules.locations);
   }
 
   /** After a change of STREAM_SHARDS a hub still holds SKUs now published elsewhere. */

@@ -61,7 +61,10 @@ export const render = (
     // its release in one batch): its seq is what a compare-and-swap (`ifSeq`) needs.
     if (isNarrow(filter)) {
       const { channel } = filter;
-      const exposed = channel === undefined ? 0 : ctx.exposed(row.sku, channel, change.exposure);
+      const exposed =
+        channel === undefined
+          ? 0
+          : (change.exposedBefore?.[channel] ?? ctx.exposed(row.sku, channel, change.exposure));
       if (sameView(view, project(previous, filter, ctx.rules(channel), exposed))) return null;
     }
   }

@@ -31,9 +31,22 @@ export type ListingPorts = {
   owns: (sku: string) => boolean;
   /** Gives a SKU's row the next cursor; answers it. */
   restamp: (sku: string, now: number) => number;
-  /** A row to send live subscribers: its state before, and the SKU's exposure they saw. */
-  changed: (row: HubRow, previous: HubRow, exposure: SkuExposure) => void;
+  /**
+   * A row to send live subscribers: its state before, and the SKU's exposure they saw (or, after
+   * a relocation, the units it took off each channel whose listing moved).
+   */
+  changed: (
+    row: HubRow,
+    previous: HubRow,
+    exposure: SkuExposure | undefined,
+    exposedBefore?: Record<string, number>,
+  ) => void;
+  /** Wakes a channel's ChannelSync to read the hub again. */
+  poke: (channel: string) => void;
 };
+
+/** A degraded channel's locations before a change of its rules. */
+type Relocation = { code: string; before: readonly string[] };
 
 export class HubListings {
   private readonly exposures: Exposures;
@@ -50,8 +63,9 @@ export class HubListings {
    * Units degraded channels sharing a location with `channel` expose of the SKU, now or as
    * `exposure` had them; a channel whose rules the hub lacks counts as sharing.
    */
-  exposedOf(sku: string, channel: string, exposure?: SkuExposure): number {
-    const locations = (code: string) => this.hub.rules().now(code)?.rules.locations;
+  exposedOf(sku: string, channel: string, exposure?: SkuExposure, moved?: Relocation): number {
+    const locations = (code: string) =>
+      moved?.code === code ? moved.before : this.hub.rules().now(code)?.rules.locations;
     return exposedFrom(exposure ?? this.exposures.ofSku(sku), channel, (degraded, ch) =>
       sharesLocation(locations(degraded), locations(ch)),
     );
@@ -94,6 +108,47 @@ export class HubListings {
       this.alarm.raised(this.signals.record(stamped, row.locations, channels, `@${cursor}`));
       this.hub.changed(stamped, row, exposure);
     }
+    return this.pokeOthers(code, restamped);
+  }
+
+  /**
+   * A degraded channel's locations changed from `before`: the channels it shares a location with
+   * are no longer the same, so each SKU it exposes here whose listing that moves on another
+   * channel gets a new cursor (their syncs read it again), goes to those channels' live
+   * subscribers, and raises the signals of the listings it ends or restores, as `expose` does.
+   * Answers how many SKUs moved.
+   */
+  relocated(code: string, before: readonly string[]): number {
+    const moved: Relocation = { code, before };
+    let restamped = 0;
+    for (const sku of this.exposures.skusOf(code)) {
+      const row = this.hub.row(sku);
+      if (row === undefined) continue;
+      const channels = this.hub
+        .rules()
+        .current()
+        .flatMap((rules) => {
+          if (rules.code === code) return [];
+          const exposed = this.exposedOf(sku, rules.code);
+          const exposedBefore = this.exposedOf(sku, rules.code, undefined, moved);
+          return exposed === exposedBefore ? [] : [{ rules, exposed, exposedBefore }];
+        });
+      if (channels.length === 0) continue;
+      const now = Date.now();
+      const cursor = this.hub.restamp(sku, now);
+      restamped++;
+      const stamped = { ...row, cursor, at: new Date(now).toISOString() };
+      this.alarm.raised(this.signals.record(stamped, row.locations, channels, `@${cursor}`));
+      const seen = Object.fromEntries(channels.map((c) => [c.rules.code, c.exposedBefore]));
+      this.hub.changed(stamped, row, undefined, seen);
+    }
+    return this.pokeOthers(code, restamped);
+  }
+
+  /** After rows got new cursors for `code`'s exposure, every other channel's sync reads again. */
+  private pokeOthers(code: string, restamped: number): number {
+    if (restamped === 0) return 0;
+    for (const other of this.hub.rules().channels()) if (other !== code) this.hub.poke(other);
     return restamped;
   }
 

@@ -52,8 +52,13 @@ export class HubSockets {
   ) {}
 
   /** Queues a changed row for the next fan-out (pending.ts), which it schedules. */
-  changed(row: HubRow, previous: HubRow | undefined, exposure?: SkuExposure): void {
-    this.pending.add(row, previous, exposure);
+  changed(
+    row: HubRow,
+    previous: HubRow | undefined,
+    exposure?: SkuExposure,
+    exposedBefore?: Record<string, number>,
+  ): void {
+    this.pending.add(row, previous, exposure, exposedBefore);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Fan out once the changes already queued are stored: alone, a change goes out at once; in a

@@ -154,13 +154,36 @@ describe("a channel's listed quantity on the stream", () => {
     // degraded channel recovers.
     await publish(skuUpdate(sku, 2, { [a]: 4, [b]: 1 }));
     await whole.waitFor(is('update', (m) => m.seq === 2));
+    await other.waitFor(is('update', (m) => m.seq === 2));
+
+    // The degraded channel moves to b: the channel apart now shares its location and lists
+    // 1 - 9 -> 0 at once (a sync reading after its cursor gets the row again); moved back to a,
+    // it lists 1 again. The sharing channel shares either way and moves nothing.
+    const before = await hub.channelRows({ channel: apart, after: 0, rules: null, limit: 1000 });
+    expect(before.rows.find((r) => r.sku === sku)?.listed).toBe(1);
+    await patchChannel(degraded, { locations: [b] });
+    const readAfter = (read: { after: number; rules: number | null }) => ({
+      channel: apart,
+      after: read.after,
+      rules: read.rules,
+      limit: 1000,
+    });
+    const moved = await hub.channelRows(readAfter(before));
+    expect(moved.rescan).toBe(false);
+    expect(moved.rows.filter((r) => r.sku === sku).map((r) => r.listed)).toEqual([0]);
+    await other.waitFor(is('update', (m) => m.listed?.quantity === 0));
+    await patchChannel(degraded, { locations: [a] });
+    const movedBack = await hub.channelRows(readAfter(moved));
+    expect(movedBack.rows.filter((r) => r.sku === sku).map((r) => r.listed)).toEqual([1]);
+    await other.waitFor(is('update', (m) => m.seq === 2 && m.listed?.quantity === 1));
     await hub.setExposure(degraded, null);
     const back = await live.waitFor(is('update', (m) => m.listed?.quantity === 5));
     expect(back).toMatchObject({ seq: 2, listed: { quantity: 5, rule: 'available' } });
-    await other.waitFor(is('update', (m) => m.seq === 2));
-    // The channel apart from the degraded one's locations never saw exposure; a whole-SKU
-    // subscriber got each new seq once and no restamp.
+    // The channel apart from the degraded one's locations saw exposure only while it shared b;
+    // a whole-SKU subscriber got each new seq once and no restamp.
     expect(other.messages.filter(is('update')).map((m) => [m.seq, m.listed?.quantity])).toEqual([
+      [2, 1],
+      [2, 0],
       [2, 1],
     ]);
     expect(whole.messages.filter(is('update')).map((m) => m.seq)).toEqual([2]);
@@ -169,9 +192,12 @@ describe("a channel's listed quantity on the stream", () => {
       [2, 0],
       [2, 5],
     ]);
-    // Exposure ending and restoring the listing raised one signal each; stock moved nothing else.
+    // Exposure ending and restoring a listing raised one signal each, the move to b and back
+    // too; stock moved nothing else.
     expect(await raised([degraded, sharing, apart])).toEqual([
       `out ${sharing} 0`,
+      `out ${apart} 0`,
+      `back_in_stock ${apart} 1`,
       `back_in_stock ${sharing} 5`,
     ]);
     for (const x of [live, other, whole, fresh, resumed]) x.ws.close();
