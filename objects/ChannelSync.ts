@@ -512,7 +512,12 @@ export class ChannelSync extends DurableObject<Env> {
     await this.publish(signal(was, true));
   }
 
-  /** Sends each hub the exposure of its SKUs (null: clears it); false if a hub could not be told. */
+  /**
+   * Sends each hub the exposure of its SKUs (null: clears it); false if a hub could not be told.
+   * The hubs give those SKUs new cursors, this channel's rows included, and poke only the other
+   * channels: the sync reads them again at once, or its ack (and the channel's lag) would stay
+   * behind by them until the slow poll.
+   */
   private async tellHubs(items: { sku: string; pushed: number }[] | null): Promise<boolean> {
     const shards = Number(this.env.STREAM_SHARDS) || 1;
     const byShard = new Map<number, Record<string, number>>();
@@ -525,6 +530,8 @@ export class ChannelSync extends DurableObject<Env> {
       for (const [shard, entries] of byShard) {
         await streamHub(this.env, shard).setExposure(this.channel, items === null ? null : entries);
       }
+      this.engine.pollAll();
+      this.scheduler.scheduleNoLaterThan(SYNC, Date.now());
       return true;
     } catch (e) {
       console.error(`channel ${this.channel}: exposure not sent to the hubs`, e);

@@ -82,6 +82,9 @@ describe('the sync status', () => {
       kind: 'shopify',
       settings: { shop: 'sync-status-lag', locationId: 'gid://shopify/Location/1' },
       credentials: { accessToken: 'shpat_0123456789abcdef' },
+      // Degraded after a second behind: the clock's jump of a year and the wait below degrade it,
+      // each catch-up recovers it (and its lag must then be 0, not the SKUs the hubs restamped).
+      degradedAfterSeconds: 1,
     });
     for (const [n, sku] of shop.skus.entries()) {
       const body = { inventoryItemId: `gid://shopify/InventoryItem/${n + 1}` };
@@ -145,6 +148,7 @@ describe('the sync status', () => {
     expect(lagging.connectors.find((c) => c.connector === 'channel-sync')?.behind).toBeGreaterThan(
       0,
     );
+    expect(behind.degraded).toMatchObject({ reason: 'lag', exposedSkus: 3 });
 
     await sim('shopify', 'faults', 'sync-status-lag', { http5xxRate: 0 });
     await drain(shop.channel);
@@ -154,6 +158,13 @@ describe('the sync status', () => {
       pushed: { quantity: 3, at: new Date().toISOString() },
       pending: false,
       lastError: { code: 'retry' },
+    });
+    // Recovered: the hubs gave the exposed SKUs new cursors, and the sync read and acked them.
+    expect(caughtUp.degraded).toBeNull();
+    const recovered = await must<ChannelLag>(`/v1/channels/${shop.channel}/lag`, {}, 200);
+    expect(recovered.connectors.find((c) => c.connector === 'channel-sync')).toMatchObject({
+      behind: 0,
+      lagSeconds: 0,
     });
   });
 
@@ -196,6 +207,9 @@ describe('the sync status', () => {
       kind: 'shopify',
       settings: { shop: account, locationId: 'gid://shopify/Location/1' },
       credentials: { accessToken: 'shpat_0123456789abcdef' },
+      // Degraded after a second behind: the clock's jump of a year and the wait below degrade it,
+      // each catch-up recovers it (and its lag must then be 0, not the SKUs the hubs restamped).
+      degradedAfterSeconds: 1,
     });
     for (const [n, sku] of shop.skus.entries()) {
       const body = { inventoryItemId: `gid://shopify/InventoryItem/${n + 11}` };
