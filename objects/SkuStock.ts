@@ -195,9 +195,15 @@ export class SkuStock extends DurableObject<Env> {
     if (due.includes(HOLD_TIMER)) this.counter.expireDueHolds(now, true);
     if (due.includes(PRUNE_TIMER)) this.pruneIdempotency(now);
     if (due.includes(PUBLISH_TIMER)) this.publish();
-    if (due.includes(FLUSH_TIMER)) await this.flushLedger();
-    if (due.includes(PUBLISH_TIMER)) await this.settlePublish();
-    if (due.includes(SIGNALS_TIMER)) await this.publishSignals();
+    // Signals go out beside the ledger flush, not behind it: under a busy order flow a flush
+    // waits on D1, and signals behind it queued (bench/README.md, signals replay).
+    await Promise.all([
+      due.includes(SIGNALS_TIMER) ? this.publishSignals() : undefined,
+      (async () => {
+        if (due.includes(FLUSH_TIMER)) await this.flushLedger();
+        if (due.includes(PUBLISH_TIMER)) await this.settlePublish();
+      })(),
+    ]);
   }
 
   /** Publishes the signal outbox, a batch at a time, under the timer's lease; backs off on failure. */

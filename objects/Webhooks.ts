@@ -42,9 +42,16 @@ import { ROLLOUT_PAGE, ThresholdRollout } from './webhooks/threshold-rollout';
 const DELIVERY_TIMEOUT_MS = 10_000;
 /** An attempt in flight is retried this long after it started if the object dies meanwhile. */
 const LEASE_MS = 60_000;
-/** Deliveries sent at once by one alarm run, and in all per run. */
+/** Deliveries in flight at once, and taken in all by one alarm run. */
 const PARALLEL = 16;
 const PER_RUN = 200;
+/**
+ * How long an alarm run waits for its deliveries before it ends; attempts still in flight then
+ * finish on their own (each is leased, so one the object dies in is sent again), and the next
+ * run, with the ads relay, does not wait behind a slow receiver (bench/README.md, signals
+ * replay: with the relay waiting for whole runs of deliveries, pauses lagged seconds).
+ */
+const DELIVERY_WAIT_MS = 1_000;
 /** Subscriptions a mesh may have: each signal is matched against every one. */
 const MAX_SUBSCRIPTIONS = 100;
 /** The delivery log keeps finished deliveries this long. */
@@ -335,26 +342,62 @@ export class Webhooks extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    const due = this.store.due(now, PER_RUN);
-    // Leased first: an attempt this run dies in is sent again once the lease runs out.
-    for (const d of due) this.store.saveDelivery({ ...d, nextAttemptAt: now + LEASE_MS });
     const relaying = this.relay.take(now, now + LEASE_MS);
     const rolling = this.rollout.take(now, now + LEASE_MS);
     await this.armAt(now + LEASE_MS);
-    const secrets = new Map<string, string | null>();
-    const deliver = async () => {
-      for (let i = 0; i < due.length; i += PARALLEL) {
-        await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, secrets)));
-      }
-    };
-    // The relay does not wait for slow webhook receivers, nor they for a refusing connection.
+    const delivering = this.deliver().catch((error: unknown) => {
+      console.error('webhooks: delivery run failed', error);
+    });
+    // The relay does not wait for slow webhook receivers, nor they for a refusing connection;
+    // the run waits for its deliveries only DELIVERY_WAIT_MS, so the next run comes soon.
     await Promise.all([
-      deliver(),
+      Promise.race([delivering, sleep(DELIVERY_WAIT_MS)]),
       relaying ? this.relay.run() : undefined,
       rolling ? this.rollout.run() : undefined,
     ]);
     this.store.prune(now - KEEP_MS);
-    const next = earliest(this.store.nextDue(), this.jobs.next());
+    await this.rearm();
+  }
+
+  /** Delivery lanes running, across alarm runs (a run may end before its lanes do). */
+  private lanes = 0;
+
+  /**
+   * Sends the deliveries due as a pool of PARALLEL lanes (each takes the next due delivery as
+   * soon as its last attempt ends, those published meanwhile included), PER_RUN in all. Each is
+   * leased before it goes: an attempt the object dies in is sent again once the lease runs out.
+   */
+  private async deliver(): Promise<void> {
+    const secrets = new Map<string, string | null>();
+    let taken = 0;
+    const lane = async (): Promise<void> => {
+      this.lanes++;
+      try {
+        while (taken < PER_RUN) {
+          const [d] = this.store.due(Date.now(), 1);
+          if (d === undefined) return;
+          this.store.saveDelivery({ ...d, nextAttemptAt: Date.now() + LEASE_MS });
+          taken++;
+          await this.attempt(d, secrets);
+        }
+      } finally {
+        this.lanes--;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(0, PARALLEL - this.lanes) }, lane));
+    // A run that ended before these lanes set its alarm without their retries.
+    await this.rearm();
+  }
+
+  /**
+   * Sets the alarm to the earliest due delivery or job, or deletes it. While lanes still run,
+   * they take the due deliveries and re-arm when they end; the alarm then only covers their
+   * leases (a death mid-send), so no run is started for work the lanes are about to take.
+   */
+  private async rearm(): Promise<void> {
+    const due = this.store.nextDue();
+    const deliveries = due !== null && this.lanes > 0 ? Math.max(due, Date.now() + LEASE_MS) : due;
+    const next = earliest(deliveries, this.jobs.next());
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
@@ -472,6 +515,8 @@ export class Webhooks extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const earliest = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);

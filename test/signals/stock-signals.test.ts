@@ -332,6 +332,60 @@ describe('stock signals per SKU and location', () => {
     });
   });
 
+  it('a webhook receiver that does not answer holds up neither the next alarm run nor the ads relay', async () => {
+    // Under the order replay a run of deliveries to a slow receiver held the next run, and the
+    // relay's signals waited behind it for seconds (bench/README.md, signals replay).
+    vi.setSystemTime(Date.now() + 2 * CREATED_SKEW_MS);
+    const ads = await connectAds();
+    const code = uniq('SKU');
+    const { url } = await subscribe(code);
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await runInDurableObject(hooks(), (instance: Webhooks) => {
+      const send = instance.seam.send;
+      instance.seam.send = async (u, init) => {
+        if (u !== url) return send ? send(u, init) : new Response(null, { status: 404 });
+        received.push({ url: u, headers: new Headers(init.headers), body: String(init.body) });
+        await answered;
+        return new Response('late');
+      };
+    });
+    const out = (n: number): SignalEvent => ({
+      id: `${code}:${sites.RTM}:out:${n}`,
+      type: 'out',
+      at: new Date().toISOString(),
+      sku: code,
+      location: sites.RTM,
+      data: { available: 0, coverDays: 0 },
+    });
+    const run = () =>
+      Promise.race([
+        runDurableObjectAlarm(hooks()).then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
+      ]);
+    try {
+      await hooks().publish([out(1)]);
+      expect(await run()).toBe(true);
+      await hooks().publish([out(2)]);
+      expect(await run()).toBe(true);
+      expect(await tallyOf(ads)).toEqual({ received: 2, duplicates: 0 });
+      expect(received.filter((r) => r.url === url)).toHaveLength(2);
+    } finally {
+      answer();
+    }
+    // The two attempts end on their own: delivered once each, nothing due again.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await captureDeliveries();
+    await deliverAll();
+    expect(received.filter((r) => r.url === url)).toHaveLength(2);
+    const hook = (await api<{ items: { id: string; url: string }[] }>('/v1/webhooks')).body.items;
+    const id = hook.find((h) => h.url === url)?.id;
+    const log = await api<{ items: { status: string }[] }>(`/v1/webhooks/${id}/deliveries`);
+    expect(log.body.items.map((d) => d.status)).toEqual(['delivered', 'delivered']);
+  });
+
   it("pushes a location's thresholds to every SKU's object a page at a time, answering at once with the plan", async () => {
     await runInDurableObject(hooks(), (instance: Webhooks) => {
       instance.seam.rolloutPage = 3;
