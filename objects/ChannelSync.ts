@@ -573,6 +573,7 @@ export class ChannelSync extends DurableObject<Env> {
         pull: (shard, q) => streamHub(env, shard).channelRows({ channel, ...q }),
         ack: (shard, cursor, sync) => streamHub(env, shard).syncAck(channel, cursor, sync),
         send: (req) => this.send(req),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       since,
     );

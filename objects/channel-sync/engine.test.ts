@@ -49,6 +49,8 @@ class World {
   crashAfter: number | null = null;
   /** Requests matching this get no answer at all (a timeout, a refused connection). */
   noAnswer: ((req: HttpRequest) => boolean) | null = null;
+  /** The waits a run made in place for the limit's pacing. */
+  readonly slept: number[] = [];
   private calls = 0;
   private crashed: (() => void) | null = null;
   engine: SyncEngine;
@@ -152,6 +154,10 @@ class World {
         const res = this.market.handle(req);
         return this.maybeCrash(res);
       },
+      sleep: async (ms: number) => {
+        this.slept.push(ms);
+        this.clock += ms;
+      },
     };
   }
 }
@@ -205,6 +211,30 @@ describe('the sync engine', () => {
     expect(shows(w, 'A')).toBeUndefined();
     await w.settle();
     expect(shows(w, 'A')).toBe(2);
+  });
+
+  it('waits in place for the limit’s next slot when it is near, so one run sends the backlog at its pace', async () => {
+    // A marketplace that lets the next request go 10 ms after each answer (Shopify Plus's 10
+    // points) or 150 ms (beyond the wait a run makes in place).
+    const paced = (ms: number): typeof fakeAdapterNoBulk => ({
+      ...fakeAdapterNoBulk,
+      parsePush: (items, res, now) => ({
+        ...fakeAdapterNoBulk.parsePush(items, res, now),
+        throttle: { notBefore: now + ms, describe: `paced ${ms} ms` },
+      }),
+    });
+    const near = new World(paced(10), { batch: 3 });
+    for (let n = 0; n < 9; n++) near.setListed(`N${n}`, n + 1);
+    expect(await near.run()).toBeNull();
+    expect(near.market.log).toHaveLength(3);
+    expect(near.slept).toEqual([10, 10]);
+    for (const [sku, q] of near.listed) expect(shows(near, sku)).toBe(q);
+
+    const far = new World(paced(150), { batch: 3 });
+    for (let n = 0; n < 9; n++) far.setListed(`F${n}`, n + 1);
+    expect(await far.run()).toBe(T0 + 150);
+    expect(far.market.log).toHaveLength(1);
+    expect(far.slept).toEqual([]);
   });
 
   it('does not push back the drop a marketplace order causes, and compares against what it holds', async () => {
