@@ -75,7 +75,29 @@ const OFF = { name: 'sr-off', customer: '1234500092' };
 const entityOf = (customer: string, index: number) =>
   `customers/${customer}/adGroups/${8_000_000 + index}`;
 
-const Created = z.object({ secret: z.string() });
+const Created = z.object({ id: z.string(), secret: z.string() });
+const Deliveries = z.object({
+  items: z.array(
+    z.object({ eventId: z.string(), createdAt: z.string(), deliveredAt: z.string().nullable() }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+const Actions = z.object({
+  items: z.array(
+    z.object({
+      action: z.string(),
+      status: z.string(),
+      reason: z.object({ eventId: z.string().nullable() }),
+      createdAt: z.string(),
+      doneAt: z.string().nullable(),
+    }),
+  ),
+  nextCursor: z.number().nullable(),
+});
+const RelayStatus = z.object({
+  entities: z.object({ queued: z.number() }),
+  relay: z.object({ behind: z.number(), oldestAgeSeconds: z.number().nullable() }).nullable(),
+});
 const Episode = z.object({
   soldOutAt: z.number(),
   servingAtStart: z.boolean(),
@@ -170,7 +192,13 @@ export const replaySignals = async (
   log: (line: string) => void,
 ): Promise<ReplayOutcome> => {
   const partStarted = performance.now();
-  const s = SIZES[size];
+  // SIGNALS_REPLAY_SECONDS stretches the clock (bench/README.md: the same day with the mesh not
+  // saturated, to tell queueing in the signal path from a runtime short of CPU).
+  const stretched = Number(process.env.SIGNALS_REPLAY_SECONDS);
+  const s = {
+    ...SIZES[size],
+    ...(stretched > 0 && { seconds: stretched, tailMs: Math.max(SIZES[size].tailMs, 30_000) }),
+  };
   const plan: Plan = planReplay(selectEvents(replayEvents(orderRecords()), s.events), s);
   const skus = [...plan.opening.keys()].sort();
   const index = new Map(skus.map((sku, i) => [sku, i]));
@@ -191,7 +219,9 @@ export const replaySignals = async (
   // other suites' load a 1,500-SKU request failed here twice (500 internal) where 500 did not.
   let failedLines = 0;
   for (let i = 0; i < skus.length; i += LOAD_CHUNK) {
-    if (i > 0 && i % WAVE === 0) await waitObjectsClosed(t);
+    // Each chunk's objects are left to close first: a quick run (1,346 SKUs, under a WAVE) failed
+    // its import with SQLITE_NOMEM once (workerd's SQLite memory limit, bench/README.md).
+    if (i > 0) await waitObjectsClosed(t);
     const chunk = skus.slice(i, i + LOAD_CHUNK);
     try {
       await importSkus(
@@ -199,7 +229,9 @@ export const replaySignals = async (
         chunk.map((sku) => ({ code: code(sku), title: `Order stream ${sku}` })),
       );
     } catch (error) {
-      throw new Error(`${String(error)}\n--- wrangler log ---\n${t.logTail(80)}`);
+      throw new Error(
+        `SKUs ${i} to ${i + chunk.length}: ${String(error)}\n--- wrangler log ---\n${t.logTail(80)}`,
+      );
     }
     failedLines += await applyLines(
       t,
@@ -376,6 +408,25 @@ export const replaySignals = async (
     }
   }, 2_000);
   keepAlive.unref();
+  // Where the signal path queues (bench/README.md, "where the time goes"): every 2 s, how far the
+  // ads relay is behind toward the acting connection and how many actions wait in it.
+  const relaySamples: { at: number; behind: number; oldestAgeSeconds: number; queued: number }[] =
+    [];
+  const sampler = setInterval(() => {
+    t.api
+      .get(`/v1/ads/${ON.name}/status`)
+      .then((body) => {
+        const st = RelayStatus.parse(body);
+        relaySamples.push({
+          at: Date.now(),
+          behind: st.relay?.behind ?? 0,
+          oldestAgeSeconds: st.relay?.oldestAgeSeconds ?? 0,
+          queued: st.entities.queued,
+        });
+      })
+      .catch(() => undefined);
+  }, 2_000);
+  sampler.unref();
   const pending = new Set<Promise<void>>();
   const lagMs: number[] = [];
   const started = performance.now();
@@ -406,6 +457,7 @@ export const replaySignals = async (
     }
   }
   await Promise.all(pending);
+  clearInterval(sampler);
   const replaySeconds = (performance.now() - started) / 1000;
 
   // The tail: the acting account's last pauses land, then the window closes for both at once.
@@ -456,6 +508,16 @@ export const replaySignals = async (
     }),
   );
   clearInterval(keepAlive);
+  const stages = await signalStages(t, hook.id, at);
+  log(`  replay, where the time goes: ${JSON.stringify(stages.summary)}`);
+  const relayMax = {
+    behind: Math.max(0, ...relaySamples.map((r) => r.behind)),
+    oldestAgeSeconds: Math.max(0, ...relaySamples.map((r) => r.oldestAgeSeconds)),
+    queued: Math.max(0, ...relaySamples.map((r) => r.queued)),
+  };
+  log(
+    `  replay, ads relay toward ${ON.name} at its worst (2 s samples): ${JSON.stringify(relayMax)}`,
+  );
   const uniqueWebhooks = new Set(received.map((r) => r.data.id)).size;
   const ms = (l: LatencySummary, k: keyof LatencySummary) => l[k];
   log(
@@ -556,7 +618,78 @@ export const replaySignals = async (
       factor,
       webhookMs,
       lag: summarize(lagMs),
+      stages: stages.summary,
+      relayMax,
+      relaySamples,
       errors: errors.slice(0, 50),
+    },
+  };
+};
+
+/**
+ * The signal path cut into stages, from what the mesh records: a location `out` from its change
+ * to the Webhooks object taking it (the delivery's createdAt: SkuStock's outbox) and from there
+ * to delivered (the Webhooks alarm); a channel `out` from its change to the acting AdsSync
+ * taking it (the action's createdAt: the hub's outbox, the Webhooks object and its relay) and
+ * from there to the ads API's answer (the action's doneAt: AdsSync's pusher).
+ */
+const signalStages = async (t: Target, hookId: string, locationAt: Map<string, number>) => {
+  const createdAt = new Map<string, number>();
+  const deliveredAt = new Map<string, number>();
+  for (let cursor: string | null = null; ; ) {
+    const q = new URLSearchParams({ limit: '200' });
+    if (cursor !== null) q.set('cursor', cursor);
+    const page = Deliveries.parse(await t.api.get(`/v1/webhooks/${hookId}/deliveries?${q}`));
+    for (const d of page.items) {
+      createdAt.set(d.eventId, Date.parse(d.createdAt));
+      if (d.deliveredAt !== null) deliveredAt.set(d.eventId, Date.parse(d.deliveredAt));
+    }
+    cursor = page.nextCursor;
+    if (cursor === null) break;
+  }
+  const channelAt = new Map<string, number>();
+  for (let cursor: string | null = null; ; ) {
+    const q = new URLSearchParams({ type: 'out', channel: CHANNEL, limit: '200' });
+    if (cursor !== null) q.set('cursor', cursor);
+    const page = SignalPage.parse(await t.api.get(`/v1/signals?${q}`));
+    for (const i of page.items) channelAt.set(i.id, Date.parse(i.at));
+    cursor = page.nextCursor;
+    if (cursor === null) break;
+  }
+  const toAds: number[] = [];
+  const push: number[] = [];
+  for (let before: number | null = null; ; ) {
+    const q = new URLSearchParams({ limit: '500' });
+    if (before !== null) q.set('before', String(before));
+    const page = Actions.parse(await t.api.get(`/v1/ads/${ON.name}/actions?${q}`));
+    for (const a of page.items) {
+      const changed = a.reason.eventId === null ? undefined : channelAt.get(a.reason.eventId);
+      if (a.action !== 'pause' || changed === undefined) continue;
+      toAds.push(Date.parse(a.createdAt) - changed);
+      if (a.doneAt !== null) push.push(Date.parse(a.doneAt) - Date.parse(a.createdAt));
+    }
+    before = page.nextCursor;
+    if (before === null) break;
+  }
+  const outbox: number[] = [];
+  const delivery: number[] = [];
+  for (const [id, changed] of locationAt) {
+    const taken = createdAt.get(id);
+    if (taken === undefined) continue;
+    outbox.push(taken - changed);
+    const done = deliveredAt.get(id);
+    if (done !== undefined) delivery.push(done - taken);
+  }
+  const brief = (xs: number[]) => {
+    const l = summarize(xs);
+    return { n: xs.length, p50: Math.round(l.p50), p99: Math.round(l.p99), max: Math.round(l.max) };
+  };
+  return {
+    summary: {
+      'location out: change → Webhooks took it (SkuStock outbox)': brief(outbox),
+      'location out: Webhooks took it → delivered (Webhooks alarm)': brief(delivery),
+      'channel out: change → AdsSync took it (hub outbox, Webhooks, relay)': brief(toAds),
+      'channel out: AdsSync took it → ads API answered (pusher)': brief(push),
     },
   };
 };
