@@ -29,9 +29,9 @@ const DEDUPE_MS = 48 * 3600 * 1000;
 const BATCH = 100;
 /**
  * Orders processed at once, as their marketplace sends them. One order's path (a new Checkout
- * object, its SkuStock round trips, the sync told) mostly waits on other objects: 500 Amazon
- * orders went through in about 2/3 of the time with 64 at once than with 16 (test/orders/
- * exactly-once.test.ts, loaded machine), and one after another was slower still.
+ * object, its SkuStock round trips, the sync told) waits on other objects, which run apart from
+ * this one once deployed, so their round trips overlap. (In one local runtime, where every object
+ * shares the same CPU, the gain is small: bench/README.md, `orders`.)
  */
 const PARALLEL_ORDERS = 64;
 const RETRY_MS = 5_000;
