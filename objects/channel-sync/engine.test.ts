@@ -390,6 +390,8 @@ describe('the sync engine', () => {
     const skus = Array.from({ length: 40 }, (_, n) => `SKU-${n}`);
     for (const sku of skus) w.setListed(sku, 10);
     await w.settle();
+    // The quota's next slot: its 2 jobs a minute go at most every 30 s (gate.ts bulkSlot).
+    w.clock += 30_000;
     // A rule change lowers every SKU; meanwhile one sells out.
     const before = w.market.log.length;
     for (const sku of skus) w.setListed(sku, 6);
@@ -415,6 +417,8 @@ describe('the sync engine', () => {
     const skus = Array.from({ length: 40 }, (_, n) => `SKU-${n}`);
     for (const sku of skus) w.setListed(sku, 10);
     await w.settle();
+    // The quota's next slot: its 2 jobs a minute go at most every 30 s (gate.ts bulkSlot).
+    w.clock += 30_000;
     for (const sku of skus) w.setListed(sku, 6);
     w.engine.pollAll();
     await w.run(); // starts the bulk job

@@ -55,13 +55,23 @@ describe('the rate-limit gate', () => {
 describe('the bulk quota', () => {
   const quota = { jobs: 2, windowMs: 1000 };
 
-  it('allows a job while fewer than the quota started within the window', () => {
-    expect(bulkSlot([100], quota, 500)).toEqual({ allowed: true, at: 500 });
+  it('allows a job while fewer than the quota started within the window, spread over it', () => {
+    expect(bulkSlot([], quota, 50)).toEqual({ allowed: true, at: 50 });
+    expect(bulkSlot([100], quota, 600)).toEqual({ allowed: true, at: 600 });
     expect(bulkSlot([100, 200], quota, 1500)).toEqual({ allowed: true, at: 1500 });
+  });
+
+  it('spaces jobs windowMs / jobs apart, so the quota is never spent at once', () => {
+    expect(bulkSlot([100], quota, 500)).toEqual({ allowed: false, at: 600 });
+    // Amazon's 5 JSON_LISTINGS_FEED a 5 minutes: a feed at most every minute.
+    const feeds = { jobs: 5, windowMs: 5 * 60_000 };
+    expect(bulkSlot([0], feeds, 30_000)).toEqual({ allowed: false, at: 60_000 });
+    expect(bulkSlot([0, 60_000, 120_000, 180_000], feeds, 240_000).allowed).toBe(true);
   });
 
   it('says when the next job may start once the quota is used', () => {
     expect(bulkSlot([100, 200], quota, 500)).toEqual({ allowed: false, at: 1100 });
+    expect(bulkSlot([100, 900], quota, 1200)).toEqual({ allowed: false, at: 1400 });
   });
 
   it('has no limit without a quota', () => {

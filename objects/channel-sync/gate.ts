@@ -62,7 +62,13 @@ export const afterNoAnswer = (g: Gate, message: string, now: number, random: num
   return { notBefore: now + backoffMs(failures, random), describe: message, failures };
 };
 
-/** Bulk jobs started within the quota's window still count against it. */
+/**
+ * When the next bulk job may start. Jobs started within the quota's window still count against
+ * it, and the quota is spread evenly over its window (a job at most every windowMs / jobs): a
+ * backlog that keeps growing then goes in fewer, larger jobs, and the quota is never spent at
+ * once, leaving the rest of the window to the per-item path alone (Amazon's 5 feeds per 5
+ * minutes: a feed at most every minute, each carrying everything that waits by then).
+ */
 export const bulkSlot = (
   starts: readonly number[],
   quota: { jobs: number; windowMs: number } | null,
@@ -70,7 +76,10 @@ export const bulkSlot = (
 ): { allowed: boolean; at: number } => {
   if (quota === null) return { allowed: true, at: now };
   const recent = starts.filter((t) => t > now - quota.windowMs).sort((a, b) => a - b);
-  if (recent.length < quota.jobs) return { allowed: true, at: now };
+  const last = recent.at(-1);
+  const spaced = last === undefined ? now : last + quota.windowMs / quota.jobs;
+  if (recent.length < quota.jobs) return { allowed: spaced <= now, at: Math.max(now, spaced) };
   const oldest = recent[recent.length - quota.jobs] ?? now;
-  return { allowed: false, at: oldest + quota.windowMs };
+  const at = Math.max(oldest + quota.windowMs, spaced);
+  return { allowed: false, at };
 };
