@@ -88,6 +88,25 @@ describe('fan-out', () => {
     expect(render(same, { channel: 'web' }, ctx({ amazon: 3 }))).toBeNull();
   });
 
+  it("sends a degraded channel's move of locations to the channel views whose share it changed", () => {
+    // The exposure map is the same before and after; web saw 0 of it taken off (no location in
+    // common then) and now 3: it gets the row, a whole-SKU view does not.
+    const moved = {
+      row: row('A', 1, 11, 8),
+      previous: row('A', 1, 10, 8),
+      exposedBefore: { web: 0 },
+    };
+    expect(render(moved, { channel: 'web' }, ctx({ amazon: 3 }))).toMatchObject({
+      seq: 1,
+      cursor: 11,
+      listed: { quantity: 5, rule: 'exposed' },
+    });
+    expect(render(moved, {}, ctx({ amazon: 3 }))).toBeNull();
+    // Taken off as much before as now: nothing to send.
+    const same = { ...moved, exposedBefore: { web: 3 } };
+    expect(render(same, { channel: 'web' }, ctx({ amazon: 3 }))).toBeNull();
+  });
+
   it('batches rows into one message, renders once per view and sends a socket live mid-batch what it lacks', () => {
     expect(updateMessage([], 3)).toBeNull();
     const changes = [

@@ -32,4 +32,13 @@ describe('PendingChanges', () => {
       { row: row('A', 3, 12), previous: row('A', 1, 3), exposure: { amazon: 4 } },
     ]);
   });
+
+  it('keeps what a move of locations took off each channel, across a later change', () => {
+    const pending = new PendingChanges();
+    pending.add(row('A', 2, 10), row('A', 2, 3), undefined, { web: 0 });
+    pending.add(row('A', 3, 11), row('A', 2, 10));
+    expect(pending.take()).toEqual([
+      { row: row('A', 3, 11), previous: row('A', 2, 3), exposedBefore: { web: 0 } },
+    ]);
+  });
 });
