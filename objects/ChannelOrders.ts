@@ -15,7 +15,7 @@ import { notificationEvents, verifyAmazon } from './channel-orders/amazon';
 import { inboundPath, PollCredentials, StoredConfig } from './channel-orders/config';
 import type { OrderEvent, Parsed } from './channel-orders/event';
 import { pollAmazon } from './channel-orders/poll';
-import { apply } from './channel-orders/process';
+import { apply, type Ports } from './channel-orders/process';
 import { type OrderRecord, orderView } from './channel-orders/record';
 import { parseShopify, verifyShopify } from './channel-orders/shopify';
 import { Retry, stockPorts } from './channel-orders/stock-ports';
@@ -71,6 +71,9 @@ export class ChannelOrders extends DurableObject<Env> {
   private secret: string | undefined;
   private readonly counts = { received: 0, duplicates: 0, refused: 0 };
   private running: Promise<void> = Promise.resolve();
+  /** The effects each run's orders have (stock-ports.ts); tests swap in a counting double. */
+  portsOf: (channel: string, kind: InboundKind) => Ports = (channel, kind) =>
+    stockPorts(this.env, channel, kind);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -251,7 +254,7 @@ export class ChannelOrders extends DurableObject<Env> {
       if (now >= due) await this.poll(config);
       nextPoll = now + (this.config?.poll?.intervalSeconds ?? 60) * 1000;
     }
-    const ports = stockPorts(this.env, config.channel, config.kind);
+    const ports = this.portsOf(config.channel, config.kind);
     // One order's events in arrival order, one after another; different orders at once (their
     // carts are separate Checkout objects, and each SkuStock orders its own calls).
     const byOrder = new Map<string, InboxItem[]>();
