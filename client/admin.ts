@@ -36,9 +36,18 @@ export const adminClient = (call: Call) => {
     channels: () => call(ChannelList, 'GET', '/v1/channels'),
     /** How the channel's sync to its marketplace stands (not_connected without a connection). */
     channelSync: (code: string) => call(SyncStatus, 'GET', `${channel(code)}/sync`),
-    /** Folds the ledger and compares it with the live counters: lag apart from drift. Admin. */
-    reconcile: (skus?: string[]) =>
-      call(ReconcileReport, 'POST', '/v1/admin/reconcile', skus === undefined ? {} : { skus }),
+    /**
+     * Folds the ledger and compares it with the live counters: lag apart from drift. Admin.
+     * Given SKUs, only those; otherwise one page of the catalog (`after`, `limit`): follow the
+     * report's `next` as `after` until it is null.
+     */
+    reconcile: (scope: string[] | { after?: string; limit?: number } = {}) =>
+      call(
+        ReconcileReport,
+        'POST',
+        '/v1/admin/reconcile',
+        Array.isArray(scope) ? { skus: scope } : scope,
+      ),
     /** A new API key: its secret is in this answer only. Admin. */
     createKey: (body: z.input<typeof KeyCreate>) => call(KeyCreated, 'POST', '/v1/keys', body),
     keys: () => call(KeyList, 'GET', '/v1/keys'),

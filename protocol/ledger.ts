@@ -74,5 +74,12 @@ export const ReconcileReport = z.object({
   }),
   /** Real mismatches between the folded ledger and the objects. */
   drift: z.object({ skus: z.number().int(), items: z.array(Drift) }),
+  /**
+   * Over the catalog, the last SKU code of this page while more SKUs follow: send it back as
+   * `after` for the next page. Null on the last page, and when `skus` named the SKUs.
+   */
+  next: z.string().nullable(),
 });
+/** SKUs one call reconciles by default, and at most, when it walks the catalog. */
+export const RECONCILE_PAGE = { default: 1_000, max: 5_000 } as const;
 export type ReconcileReport = z.infer<typeof ReconcileReport>;

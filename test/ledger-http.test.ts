@@ -52,6 +52,54 @@ describe('reconcile over HTTP', () => {
     expect(res.body.checkedSkus).toBe(1);
   });
 
+  it('walks the catalog in pages: limit SKUs after after, and next until the last page', async () => {
+    // Codes sorting after every other test's SKUs, so the pages hold only these.
+    const prefix = `ZZZZZZ${uniq('RECON')}`;
+    const codes = ['1', '2', '3', '4', '5'].map((n) => `${prefix}-${n}`);
+    for (const code of codes) {
+      const res = await api('/v1/skus', { body: { code, title: code } });
+      expect(res.status).toBe(201);
+    }
+    const page = (body: Record<string, unknown>) =>
+      api<ReconcileReport>('/v1/admin/reconcile', { body });
+    const pages: [number, number, string | null][] = [];
+    let after: string | null = prefix;
+    while (after !== null) {
+      const res: { status: number; body: ReconcileReport } = await page({ after, limit: 2 });
+      pages.push([res.status, res.body.checkedSkus, res.body.next]);
+      after = res.body.next;
+    }
+    expect(pages).toEqual([
+      [200, 2, codes[1]],
+      [200, 2, codes[3]],
+      [200, 1, null],
+    ]);
+    // A page that ends exactly at the last SKU says so.
+    const exact = await page({ after: codes[2], limit: 2 });
+    expect([exact.body.checkedSkus, exact.body.next]).toEqual([2, null]);
+    // Named SKUs are not paged.
+    const named = await page({ skus: codes });
+    expect([named.body.checkedSkus, named.body.next, named.body.drift.skus]).toEqual([5, null, 0]);
+  });
+
+  it('refuses a page with skus, and a limit out of 1 to 5,000', async () => {
+    const code = await sku();
+    for (const body of [
+      { skus: [code], limit: 2 },
+      { skus: [code], after: 'A' },
+      { limit: 0 },
+      { limit: 5001 },
+      { limit: 1.5 },
+    ]) {
+      const res = await api<Envelope>('/v1/admin/reconcile', { body });
+      expect([JSON.stringify(body), res.status, res.body.error.code]).toEqual([
+        JSON.stringify(body),
+        400,
+        'validation_failed',
+      ]);
+    }
+  });
+
   it('still refuses an unknown option and malformed JSON', async () => {
     const unknown = await api<Envelope>('/v1/admin/reconcile', { body: { all: true } });
     expect([unknown.status, unknown.body.error.code]).toEqual([400, 'validation_failed']);

@@ -31,6 +31,15 @@ describe('onError', () => {
     warned.mockRestore();
   });
 
+  it('answers a call whose object the runtime reset mid-call with 503 overloaded too', async () => {
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const reset = Object.assign(new Error('Rollback'), { durableObjectReset: true });
+    const { status, body } = await answerTo(reset);
+    expect([status, body.error.code]).toEqual([503, 'overloaded']);
+    expect(body.error.message).not.toContain('Rollback');
+    warned.mockRestore();
+  });
+
   it('keeps an unexpected error a 500 internal that leaks nothing', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { status, body } = await answerTo(new Error('SQLITE_IOERR at /var/lib/x'));

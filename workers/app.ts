@@ -32,6 +32,12 @@ const codeForHttpException = (e: HTTPException): ErrorCode => {
 const isOverloaded = (e: unknown): boolean =>
   typeof e === 'object' && e !== null && 'overloaded' in e && e.overloaded === true;
 
+/** The runtime reset the object the call went to (it says so on the error it throws). */
+const isObjectReset = (e: unknown): boolean =>
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { durableObjectReset?: unknown }).durableObjectReset === true;
+
 export const onError = (e: Error, c: Context<AppEnv>) => {
   if (e instanceof Failure) return renderError(c, e.error);
   if (e instanceof HTTPException) {
@@ -40,9 +46,11 @@ export const onError = (e: Error, c: Context<AppEnv>) => {
   if (isOverloaded(e)) {
     return renderError(c, { code: 'overloaded', message: 'The SKU is overloaded; retry later' });
   }
-  if (isRetryable(e)) {
-    // The platform lost a call to an object on the way (a restart, a dropped connection): the
-    // request may have partly run, so the client retries it, with the same Idempotency-Key.
+  if (isRetryable(e) || isObjectReset(e)) {
+    // The platform lost a call to an object on the way (a restart, a dropped connection), or
+    // reset the object mid-call (locally: workerd out of memory for the objects one request
+    // opened; docs/running.md): the request may have partly run, so the client retries it, with
+    // the same Idempotency-Key.
     console.warn(`request ${c.get('requestId')}: transient failure`, e.message);
     return renderError(c, {
       code: 'overloaded',

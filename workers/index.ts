@@ -139,7 +139,8 @@ const scheduled = async (controller: ScheduledController, env: Env, ctx: Executi
     }),
   );
   ctx.waitUntil(
-    reconcile(env).then((report) => {
+    // The whole catalog in one pass: the cron's run is not bound to a client waiting for it.
+    reconcile(env, { after: '', limit: Number.POSITIVE_INFINITY }).then((report) => {
       const level = report.drift.skus > 0 ? 'error' : 'log';
       console[level](
         JSON.stringify({ reconcile: { ...report, lag: { ...report.lag, items: undefined } } }),

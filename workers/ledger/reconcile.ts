@@ -66,10 +66,17 @@ const describeMismatch = (
 };
 
 /**
- * Folds the ledger of every catalog SKU (or the given ones) and compares it with the live
- * counters. Events the counter has and D1 has not are lag; anything else that differs is drift.
+ * Folds the ledger of a page of catalog SKUs (codes after `after`, at most `limit`), or of the
+ * given ones, and compares it with the live counters. Events the counter has and D1 has not are
+ * lag; anything else that differs is drift. A page keeps one call's object reads bounded: a call
+ * opens every SkuStock it reads (docs/api.md, "Reconcile").
  */
-export const reconcile = async (env: Env, only?: readonly string[]): Promise<ReconcileReport> => {
+export const reconcile = async (
+  env: Env,
+  scope: { skus: readonly string[] } | { after: string; limit: number },
+): Promise<ReconcileReport> => {
+  const only = 'skus' in scope ? scope.skus : undefined;
+  const limit = 'skus' in scope ? Number.POSITIVE_INFINITY : scope.limit;
   const startedAt = new Date().toISOString();
   const report: ReconcileReport = {
     startedAt,
@@ -77,13 +84,14 @@ export const reconcile = async (env: Env, only?: readonly string[]): Promise<Rec
     checkedSkus: 0,
     lag: { skus: 0, events: 0, items: [] },
     drift: { skus: 0, items: [] },
+    next: null,
   };
   const drift = (item: ReconcileReport['drift']['items'][number]) => {
     report.drift.skus++;
     if (report.drift.items.length < MAX_ITEMS) report.drift.items.push(item);
   };
 
-  let after = '';
+  let after = 'skus' in scope ? '' : scope.after;
   for (;;) {
     const page =
       only === undefined
@@ -93,9 +101,15 @@ export const reconcile = async (env: Env, only?: readonly string[]): Promise<Rec
               .from(skus)
               .where(gt(skus.code, after))
               .orderBy(asc(skus.code))
-              .limit(SKU_PAGE)
+              .limit(Math.min(SKU_PAGE, limit - report.checkedSkus + 1))
           ).map((r) => r.code)
         : only.slice(report.checkedSkus, report.checkedSkus + SKU_PAGE);
+    if (page.length === 0) break;
+    if (only === undefined && report.checkedSkus + page.length > limit) {
+      // One row past the limit was read only to learn that more follow.
+      page.length = limit - report.checkedSkus;
+      report.next = page.at(-1) ?? after;
+    }
     if (page.length === 0) break;
     const { heads, folded } = await foldLedger(env, page);
     await mapLimited(page, PARALLEL_OBJECTS, async (sku) => {
@@ -135,6 +149,7 @@ export const reconcile = async (env: Env, only?: readonly string[]): Promise<Rec
     report.checkedSkus += page.length;
     after = page.at(-1) ?? after;
     if (only !== undefined && report.checkedSkus >= only.length) break;
+    if (report.next !== null) break;
   }
   report.lag.items.sort((a, b) => a.sku.localeCompare(b.sku));
   report.drift.items.sort((a, b) => a.sku.localeCompare(b.sku));

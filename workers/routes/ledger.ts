@@ -6,6 +6,7 @@ import {
   MovementExportQuery,
   MovementPage,
   MovementQuery,
+  RECONCILE_PAGE,
   ReconcileReport,
 } from '../../protocol/ledger';
 import { SkuCode } from '../../protocol/stock';
@@ -124,13 +125,27 @@ ledgerRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/v1/admin/reconcile',
-    summary: 'Fold the ledger and compare it with every live counter: lag apart from drift',
+    summary: 'Fold the ledger and compare it with the live counters: lag apart from drift',
+    description: `Over the catalog in pages of SKU codes: \`limit\` SKUs (default ${RECONCILE_PAGE.default}, at most ${RECONCILE_PAGE.max}) after \`after\`; while more follow, the report's \`next\` is the code to send as \`after\`. Or only the SKUs named in \`skus\` (no paging). Each SKU read wakes its counter object.`,
     tags: ['ledger'],
     security: bearer,
     request: {
       body: {
         required: false,
-        ...json(z.strictObject({ skus: z.array(SkuCode).min(1).max(10_000).optional() })),
+        ...json(
+          z
+            .strictObject({
+              skus: z.array(SkuCode).min(1).max(10_000).optional(),
+              after: SkuCode.optional(),
+              limit: z.number().int().min(1).max(RECONCILE_PAGE.max).optional(),
+            })
+            .refine(
+              (b) => b.skus === undefined || (b.after === undefined && b.limit === undefined),
+              {
+                message: 'skus names the SKUs: leave out after and limit, which page the catalog',
+              },
+            ),
+        ),
       },
     },
     responses: {
@@ -140,7 +155,12 @@ ledgerRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const report: ReconcileReport = await reconcile(c.env, body?.skus);
+    const report: ReconcileReport = await reconcile(
+      c.env,
+      body?.skus !== undefined
+        ? { skus: body.skus }
+        : { after: body?.after ?? '', limit: body?.limit ?? RECONCILE_PAGE.default },
+    );
     return c.json(report, 200);
   },
 );
