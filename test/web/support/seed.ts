@@ -25,24 +25,35 @@ export const adminCall = async (
   ok: number[] = [200, 201],
   headers: Record<string, string> = {},
 ): Promise<unknown> => {
-  // devFetch retries what wrangler's proxy dropped: every call made here is idempotent.
-  const res = await devFetch(
-    `${url}${path}`,
-    {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json',
-        ...headers,
+  // devFetch retries what wrangler's proxy dropped, and this loop a 503 overloaded, as the API
+  // asks (docs/running.md, Local limits): every call made here is idempotent.
+  for (let attempt = 1; ; attempt++) {
+    const res = await devFetch(
+      `${url}${path}`,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json',
+          ...headers,
+        },
+        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       },
-      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    },
-    // An import configures one object per SKU: seconds each on a busy machine.
-    120_000,
-  );
-  const text = await res.text();
-  if (!ok.includes(res.status)) {
-    throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 400)}`);
+      // An import configures one object per SKU: seconds each on a busy machine.
+      120_000,
+    );
+    const text = await res.text();
+    if (res.status === 503 && attempt < 3 && !ok.includes(503)) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+      continue;
+    }
+    return answer(method, path, res.status, text, ok);
+  }
+};
+
+const answer = (method: string, path: string, status: number, text: string, ok: number[]) => {
+  if (!ok.includes(status)) {
+    throw new Error(`${method} ${path}: HTTP ${status} ${text.slice(0, 400)}`);
   }
   return text === '' ? null : JSON.parse(text);
 };
