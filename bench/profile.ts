@@ -1,4 +1,4 @@
-// npm run bench:profile -- holds|carts|ingest [--seconds N] [--top N]
+// npm run bench:profile -- holds|carts|ingest|signals [--seconds N] [--top N]
 // A CPU profile of the Worker and its objects inside workerd while one workload runs, through
 // wrangler dev's DevTools port: where the time goes, by function and by source file or package.
 // Writes the .cpuprofile (open it in Chrome DevTools) and a summary JSON under bench/results/.
@@ -13,6 +13,8 @@ import { createCatalog as createHotCatalog, SKU } from './counter/scenarios.ts';
 import { devFetch } from './lib/api.ts';
 import { machineInfo } from './lib/machine.ts';
 import { repoRoot } from './lib/repo.ts';
+import { startSimulators } from './suite/marketplaces.ts';
+import { replaySignals } from './suite/scenarios/signals-replay.ts';
 import { createLocation, importSkus, MAX_BATCH_LINES, postBatch } from './suite/setup.ts';
 import { startTarget } from './suite/target.ts';
 import type { Target } from './suite/types.ts';
@@ -25,7 +27,7 @@ const { values: args, positionals } = parseArgs({
     interval: { type: 'string', default: '200' },
   },
 });
-const WORKLOADS = ['holds', 'carts', 'ingest'] as const;
+const WORKLOADS = ['holds', 'carts', 'ingest', 'signals'] as const;
 type Workload = (typeof WORKLOADS)[number];
 const workload = positionals[0] as Workload;
 if (!WORKLOADS.includes(workload)) {
@@ -239,6 +241,16 @@ const prepare = async (t: Target): Promise<() => Promise<string>> => {
     return async () => {
       const r = await cartsInsideRun(o, seconds);
       return `${r.ok} real carts inside workerd (${r.perSecond.toFixed(1)}/s, ${r.lines} lines, p50 ${r.latencyMs.p50.toFixed(0)} ms)`;
+    };
+  }
+  if (workload === 'signals') {
+    // The signals scenario's order replay at quick size (bench/README.md), its setup included
+    // (the load of 1,346 SKUs is in the profile too); --seconds is not used.
+    const sims = await startSimulators(t);
+    return async () => {
+      const r = await replaySignals(t, sims, 'quick', (line) => console.log(line));
+      await sims.stop();
+      return `the signals replay, quick (${JSON.stringify(r.parameters.replaySeconds)} s of steps)`;
     };
   }
   // ingest: a 10,000-line count over 2,000 SKUs × 5 warehouses, as the ingest scenario sends it.
