@@ -120,7 +120,7 @@ export class ChannelSync extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new SyncStore(drizzle(ctx.storage, { schema }));
+    this.store = new SyncStore(drizzle(ctx.storage, { schema }), ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(drizzle(ctx.storage), migrations);
       if (ctx.id.name !== undefined && ctx.storage.kv.get(CHANNEL_KEY) !== ctx.id.name) {

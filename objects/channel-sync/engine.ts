@@ -378,10 +378,11 @@ export class SyncEngine {
           () => avoided++,
         );
         if (avoided > 0) this.countAvoided(avoided);
+        const mappings = this.repo.mappingsOf(changed.filter(isPending).map((i) => i.sku));
         for (const item of changed) {
           this.awaitingDrop.delete(item.sku);
           this.queue.put(item);
-          if (isPending(item) && this.external(session, item.sku) === null) {
+          if (isPending(item) && this.external(session, item.sku, mappings) === null) {
             this.unmapped.add(item.sku);
           }
         }
@@ -402,9 +403,12 @@ export class SyncEngine {
     this.classified = true;
   }
 
-  /** The marketplace's ids for a SKU: its mapping, else the adapter's default, else null. */
-  private external(session: Session, sku: string): unknown {
-    const stored = this.repo.mapping(sku);
+  /**
+   * The marketplace's ids for a SKU: its mapping, else the adapter's default, else null.
+   * `batch`: the batch's mappings, read at once (mappingsOf); else the SKU's is read here.
+   */
+  private external(session: Session, sku: string, batch?: Map<string, unknown>): unknown {
+    const stored = batch === undefined ? this.repo.mapping(sku) : batch.get(sku);
     if (stored !== undefined) {
       const parsed = session.adapter.Mapping.safeParse(stored);
       return parsed.success ? parsed.data : null;
@@ -415,8 +419,9 @@ export class SyncEngine {
   /** What to send for these SKUs; unmapped ones are set aside. */
   private pushItems(session: Session, batch: readonly SyncItem[]): PushItem[] {
     const items: PushItem[] = [];
+    const stored = this.repo.mappingsOf(batch.map((i) => i.sku));
     for (const i of batch) {
-      const external = this.external(session, i.sku);
+      const external = this.external(session, i.sku, stored);
       if (external === null) this.unmapped.add(i.sku);
       else items.push({ sku: i.sku, external, quantity: i.listed, pushed: i.pushed });
     }

@@ -24,6 +24,8 @@ export interface SyncRepo {
   putMeta(key: string, value: unknown): void;
   /** The stored mapping JSON of a SKU, if one was put or imported. */
   mapping(sku: string): unknown;
+  /** The stored mappings of these SKUs (those that have one), read at once for a batch. */
+  mappingsOf(skus: readonly string[]): Map<string, unknown>;
   /** Records a marketplace order's expectation; false when this order was recorded already. */
   firstExpectation(orderId: string, now: number): boolean;
   /** Forgets every SKU's state, the cursors, the attempts and the meta (a new marketplace). */
@@ -78,6 +80,9 @@ export class MemoryRepo implements SyncRepo {
   }
   mapping(sku: string) {
     return clone(this.mappings.get(sku));
+  }
+  mappingsOf(skus: readonly string[]) {
+    return new Map(skus.flatMap((s) => (this.mappings.has(s) ? [[s, this.mapping(s)]] : [])));
   }
   firstExpectation(orderId: string, now: number) {
     if (this.expectations.has(orderId)) return false;

@@ -13,6 +13,14 @@ const PART_CHARS = 256 * 1024;
 /** A Durable Object's SQLite refuses statements with more than 100 bound parameters. */
 const MAX_BOUND_PARAMS = 100;
 
+/** putItems' statement: the same row drizzle's upsert writes (schema.ts `items`). */
+const UPSERT_ITEM = `INSERT INTO items (sku, shard, listed, cursor, changed_at, pushed, reread, rejected, pushed_at, error)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (sku) DO UPDATE SET shard = excluded.shard, listed = excluded.listed,
+    cursor = excluded.cursor, changed_at = excluded.changed_at, pushed = excluded.pushed,
+    reread = excluded.reread, rejected = excluded.rejected, pushed_at = excluded.pushed_at,
+    error = excluded.error`;
+
 /** The stored connection; settings and credential fields as JSON, credentials sealed. */
 export type ConnectionRow = typeof t.connection.$inferSelect;
 
@@ -27,7 +35,14 @@ export class SyncStore implements SyncRepo {
   /** The stored parts of each attempt slot, so a step rewrites only the parts that changed. */
   private readonly parts = new Map<AttemptSlot, string[]>();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `sql`: the object's SQLite handle, for the writes a push repeats per item (putItems), which
+   * drizzle's query building would cost more than the statement itself.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly sql?: SqlStorage,
+  ) {}
 
   connection(): ConnectionRow | undefined {
     return this.db.select().from(t.connection).where(eq(t.connection.id, 1)).get();
@@ -57,6 +72,21 @@ export class SyncStore implements SyncRepo {
   mapping(sku: string): unknown {
     const r = this.db.select().from(t.mappings).where(eq(t.mappings.sku, sku)).get();
     return r === undefined ? undefined : JSON.parse(r.external);
+  }
+
+  mappingsOf(skus: readonly string[]): Map<string, unknown> {
+    const found = new Map<string, unknown>();
+    for (let i = 0; i < skus.length; i += MAX_BOUND_PARAMS) {
+      const chunk = skus.slice(i, i + MAX_BOUND_PARAMS);
+      for (const r of this.db
+        .select({ sku: t.mappings.sku, external: t.mappings.external })
+        .from(t.mappings)
+        .where(inArray(t.mappings.sku, chunk))
+        .all()) {
+        found.set(r.sku, JSON.parse(r.external));
+      }
+    }
+    return found;
   }
 
   mappingRow(sku: string) {
@@ -137,6 +167,25 @@ export class SyncStore implements SyncRepo {
   }
 
   putItems(items: readonly SyncItem[]): void {
+    const sql = this.sql;
+    if (sql !== undefined) {
+      for (const i of items) {
+        sql.exec(
+          UPSERT_ITEM,
+          i.sku,
+          i.shard,
+          i.listed,
+          i.cursor,
+          i.changedAt,
+          i.pushed,
+          i.reread ? 1 : 0,
+          i.rejected === null ? null : JSON.stringify(i.rejected),
+          i.pushedAt,
+          i.error === null ? null : JSON.stringify(i.error),
+        );
+      }
+      return;
+    }
     for (const i of items) {
       const values = {
         ...i,
