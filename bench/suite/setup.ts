@@ -36,17 +36,23 @@ export const importSkus = async (t: Target, skus: readonly NewSku[]): Promise<vo
       .slice(i, i + IMPORT_CHUNK)
       .map((s) => JSON.stringify({ title: `Bench ${s.code}`, ...s }))
       .join('\n');
-    const res = await devFetch(
-      `${t.url}/v1/skus/import`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/x-ndjson' },
-        body,
-      },
-      300_000,
-    );
-    const text = await res.text();
-    if (!res.ok) throw new Error(`SKU import answered ${res.status}: ${text.slice(0, 300)}`);
+    // An import creates or updates: one that answered 503 (a call inside the mesh failed under
+    // load, as two full connectors runs saw) is sent again, up to three times in all.
+    for (let attempt = 1; ; attempt++) {
+      const res = await devFetch(
+        `${t.url}/v1/skus/import`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/x-ndjson' },
+          body,
+        },
+        300_000,
+      );
+      const text = await res.text();
+      if (res.status === 503 && attempt < 3) continue;
+      if (!res.ok) throw new Error(`SKU import answered ${res.status}: ${text.slice(0, 300)}`);
+      break;
+    }
   }
   await absorbProxyReset(t);
 };
