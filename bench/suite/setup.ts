@@ -154,10 +154,11 @@ export const secondsSince = (from: number) => (performance.now() - from) / 1000;
 
 /**
  * SKUs loaded at once, at most. workerd keeps an object open ~10 s after its last call, and its
- * process-wide SQLite memory limit fails calls with SQLITE_NOMEM past ~2,400 open SkuStock
- * objects (seen here at 2,000-2,600): larger catalogs load in waves, each left to close.
+ * process-wide SQLite memory limit fails calls with SQLITE_NOMEM once too many SkuStock objects
+ * are open (seen here from 1,500 new objects in one import, and at 2,000-2,600; 1,000 never
+ * failed): larger catalogs load in waves, each left to close.
  */
-export const WAVE = 1_500;
+export const WAVE = 1_000;
 
 /** Open files of workerd below which its SkuStock objects have closed (3 files each when open). */
 const IDLE_FDS = 400;

@@ -14,6 +14,7 @@ export {
   StreamHub,
   Webhooks,
 } from './counted-objects';
+export { EmptyObject } from './EmptyObject';
 export { MemoryStock } from './MemoryStock';
 
 /** The bench Worker: /bench/* here, everything else to the real Worker. Local use only. */

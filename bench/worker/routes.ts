@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { BackorderPolicy, SkuCode } from '../../protocol/stock';
+import { mapLimited } from '../../shared/concurrency';
 import worker from '../../workers/index';
 import type { BenchEnv } from './bench-env';
 import { benchCartRoutes } from './carts';
@@ -33,6 +34,23 @@ const counterStub = (env: BenchEnv, counter: z.infer<typeof Counter>, sku: strin
     : env.MemoryStock.get(env.MemoryStock.idFromName(sku));
 
 export const benchRoutes = new Hono<{ Bindings: BenchEnv }>();
+
+const EmptyQuery = z.object({
+  n: z.coerce.number().int().min(1).max(5_000),
+  tag: z.string().regex(/^[a-z0-9-]{1,40}$/),
+});
+
+// Wakes n empty SQLite objects at once (the memory scenario's floor): all open when it answers.
+benchRoutes.post('/bench/empty', async (c) => {
+  const q = EmptyQuery.parse(c.req.query());
+  const ns = c.env.EmptyObject;
+  const ones = await mapLimited(
+    Array.from({ length: q.n }, (_, i) => `${q.tag}-${i}`),
+    50,
+    (name) => ns.get(ns.idFromName(name)).wake(),
+  );
+  return c.json({ woken: ones.length });
+});
 
 // Holds fired from inside workerd straight at one stub: the object's own throughput, no HTTP.
 benchRoutes.post('/bench/inside', async (c) => {

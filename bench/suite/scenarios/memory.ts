@@ -1,3 +1,4 @@
+import { devFetch } from '../../lib/api.ts';
 import { SubscriberPool } from '../../stream/pool.ts';
 import { createLocation, loadInWaves, sleep, WAVE, waitFlushed } from '../setup.ts';
 import { proxyWorkerdPid, rssKiB, startTarget, workerdPid } from '../target.ts';
@@ -38,6 +39,14 @@ export const memory: Scenario = {
     const fresh = ctx.size === 'smoke' ? undefined : await startTarget();
     try {
       const catalog = await measureCatalog(fresh ?? ctx.target, s, ctx.log);
+      const perSkuStock = (catalog.firstWaveKiB - catalog.baselineKiB) / catalog.firstWave;
+      // On its own runtime too, since memory one measure frees is reused by the next (the
+      // smoke, on its one server, measures it last and only checks that it runs).
+      const floor = await measureEmptyObjects(
+        ctx.size === 'smoke' ? ctx.target : undefined,
+        s,
+        ctx.log,
+      );
       return {
         parameters: {
           ...s,
@@ -53,9 +62,18 @@ export const memory: Scenario = {
           figure(
             `per open SkuStock object (first ${catalog.firstWave.toLocaleString('en-US')} at once)`,
             'KiB',
-            [(catalog.firstWaveKiB - catalog.baselineKiB) / catalog.firstWave],
+            [perSkuStock],
             1,
           ),
+          figure(
+            `per open empty SQLite object (workerd's floor, ${floor.objects.toLocaleString('en-US')} at once)`,
+            'KiB',
+            [floor.perObjectKiB],
+            1,
+          ),
+          figure('per open SkuStock object above the floor', 'KiB', [
+            perSkuStock - floor.perObjectKiB,
+          ]),
           figure(
             `per open subscriber (0 to ${sockets.subscribers.toLocaleString('en-US')})`,
             'KiB',
@@ -81,7 +99,7 @@ export const memory: Scenario = {
             `${sockets.baselineKiB} KiB, ${catalog.loadedKiB} KiB`,
           ),
         ],
-        data: { sockets, catalog },
+        data: { sockets, floor, catalog },
       };
     } finally {
       await fresh?.stop();
@@ -139,6 +157,35 @@ const measureSubscribers = async (
     perSubscriberKiB: perSubscriber,
     closedKiB: await rssAfter(pid, s.settleMs),
   };
+};
+
+/**
+ * What workerd spends per open object before any code of ours runs: RSS before and after waking
+ * as many empty SQLite objects (bench/worker/EmptyObject.ts) as the catalog's first wave.
+ */
+const measureEmptyObjects = async (
+  shared: Target | undefined,
+  s: (typeof SIZES)[Size],
+  log: (line: string) => void,
+) => {
+  const fresh = shared === undefined ? await startTarget() : undefined;
+  try {
+    return await emptyObjectsOn(shared ?? (fresh as Target), s, log);
+  } finally {
+    await fresh?.stop();
+  }
+};
+
+const emptyObjectsOn = async (t: Target, s: (typeof SIZES)[Size], log: (line: string) => void) => {
+  const pid = workerdPid(t);
+  const objects = Math.min(WAVE, s.skus);
+  const beforeKiB = await rssAfter(pid, s.settleMs);
+  const res = await devFetch(`${t.url}/bench/empty?n=${objects}&tag=floor`, { method: 'POST' });
+  if (!res.ok) throw new Error(`waking ${objects} empty objects answered ${res.status}`);
+  const afterKiB = rssKiB(pid);
+  const perObjectKiB = (afterKiB - beforeKiB) / objects;
+  log(`  ${objects} empty SQLite objects open: ${perObjectKiB.toFixed(1)} KiB each`);
+  return { objects, beforeKiB, afterKiB, perObjectKiB };
 };
 
 /** SKUs created and stocked in waves on a runtime at rest: RSS after, and per open object. */
