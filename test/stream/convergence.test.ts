@@ -29,14 +29,19 @@ const IN_FLIGHT = 8;
 const abort = (stub: DurableObjectStub) =>
   runInDurableObject(stub, (_i, state) => state.abort('crash')).catch(() => undefined);
 
-/** Gets the SKU's newest state to its hub, retrying the publish its alarm would retry. */
+/**
+ * Gets the SKU's newest state to its hub, retrying the publish its alarm would retry. Between
+ * attempts it also lets real time pass: a publish still in flight to a hub that is starting again
+ * sets no alarm yet, and on a fast machine 50 bare attempts ended before it did (seen once).
+ */
 const settle = async (sku: string): Promise<StockView> => {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const stub = skuStock(env, sku);
     const stock = await stub.getStock();
     if (!stock.ok) throw new Error(stock.error.message);
     if (await stub.published()) return stock.value;
     await runDurableObjectAlarm(stub);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`SKU ${sku}: never published`);
 };
