@@ -108,7 +108,10 @@ export const connectPaused = async (
   const route = `/v1/channels/${a.channel}/connection`;
   expectOk(`disconnect ${a.channel}`, await call(t, 'DELETE', route), 204, 404);
   // The first attempt may come before the simulators' registration reached the bench Worker.
-  const body = JSON.stringify({ ...connection(a), paused: true });
+  // Never degraded here: the bench's channels share one warehouse, so a degraded channel's
+  // exposure (docs/connectors.md, Degraded channels) would take the others' listings to 0 while
+  // Amazon's feeds lag behind a 50/s run, and the Shopify figures would measure that instead.
+  const body = JSON.stringify({ ...connection(a), paused: true, degradedAfterSeconds: 86_400 });
   expectOk(`connect ${a.channel}`, await call(t, 'PUT', route, body), 200);
   if (a.kind === 'shopify') {
     const lines = skus.map((sku, i) =>
