@@ -440,6 +440,39 @@ describe('the sync engine', () => {
     for (const [sku, q] of w.listed) expect(shows(w, sku)).toBe(q);
   });
 
+  it('does not ask to run at once for a bulk step held back behind sell-outs waiting for the per-item pace', async () => {
+    // Amazon's pace: one patch every 200 ms, too far to wait for in place (engine.ts PACE_WAIT_MAX_MS).
+    const paced: AnyAdapter = {
+      ...fakeAdapter,
+      parsePush: (items, res, now) => ({
+        ...fakeAdapter.parsePush(items, res, now),
+        throttle: { notBefore: now + 200, describe: 'paced' },
+      }),
+    };
+    const w = new World(paced, { batch: 1 });
+    w.market.bulkPolls = 3;
+    const skus = Array.from({ length: 40 }, (_, n) => `SKU-${n}`);
+    for (const sku of skus) w.setListed(sku, 10);
+    await w.settle();
+    w.clock += 30_000;
+    for (const sku of skus) w.setListed(sku, 6);
+    w.engine.pollAll();
+    await w.run(); // starts the bulk job
+    const job = w.engine.figures(w.clock).bulk;
+    expect(job?.items.length).toBe(40);
+    // Three sell-outs arrive; the job's next step is already due.
+    for (const sku of ['SKU-1', 'SKU-2', 'SKU-3']) w.setListed(sku, 0);
+    w.engine.pollAll();
+    w.clock = Math.max(w.clock + 1, job?.step.notBefore ?? w.clock);
+    const at = await w.run();
+    // One sell-out went; the others and the step wait for the gate: the run is due when it opens,
+    // not at once (a run at once does nothing, and the object's alarm spins).
+    expect(w.market.log.filter((l) => l.path === '/set').at(-1)?.ids).toEqual(['SKU-1']);
+    expect(at).toBe(w.clock + 200);
+    await w.settle(50);
+    for (const [sku, q] of w.listed) expect(shows(w, sku)).toBe(q);
+  });
+
   it('converges under random changes, faults and crashes: the marketplace shows every listed quantity, each push applied once', async () => {
     const skus = Array.from({ length: 12 }, (_, n) => `S${n}`);
     const step = fc.oneof(

@@ -944,11 +944,16 @@ export class SyncEngine {
     }
     for (const until of this.awaitingDrop.values()) at = earliest(at, Math.max(gateAt, until));
     const path = session.adapter.bulk;
+    // No bulk step or start goes while a sell-out waits for the per-item gate (pushAll): until it
+    // opens, a run would do nothing and ask for another at once, and the alarm would spin.
+    const sellOut = (i: SyncItem) => this.perItem(i) && riskOf(i) === 'sell-out';
+    const bulkAt = (t: number) =>
+      nextBatch(this.queue.values(), 1, sellOut).length > 0 ? Math.max(t, gateAt) : t;
     if (this.bulk !== undefined) {
-      at = earliest(at, Math.max(now, this.bulk.step.notBefore ?? now));
+      at = earliest(at, bulkAt(Math.max(now, this.bulk.step.notBefore ?? now)));
     } else if (path !== undefined && this.bulkNotBefore !== null) {
       if (this.bulkCandidates().length >= path.minItems) {
-        at = earliest(at, Math.max(now, this.bulkNotBefore));
+        at = earliest(at, bulkAt(Math.max(now, this.bulkNotBefore)));
       }
     }
     // Adapters compute times from rates (fractions of a millisecond); an alarm needs a whole one.
